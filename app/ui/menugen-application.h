@@ -1,0 +1,13 @@
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define MENUGEN_TYPE_APPLICATION (menugen_application_get_type ())
+G_DECLARE_FINAL_TYPE (MenugenApplication, menugen_application, MENUGEN, APPLICATION, AdwApplication)
+
+MenugenApplication *menugen_application_new (void);
+GSettings          *menugen_application_get_settings (MenugenApplication *self);
+
+G_END_DECLS

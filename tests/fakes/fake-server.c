@@ -1,0 +1,392 @@
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "fake-server.h"
+
+#define STUB_PNG_BASE64 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+struct _FakeServer {
+  SoupServer *server;
+  char *kind;
+  char *scenario;
+  char *key;
+  char *url;
+  char *url_path;
+  guint port;
+  guint request_count;
+  GPtrArray *paths;
+  GPtrArray *violations;
+  GBytes *last_body;
+  gpointer data;
+  GDestroyNotify data_destroy;
+};
+
+static const struct {
+  const char *kind;
+  FakeInstallFunc install;
+  const char *url_path;
+} installers[] = {
+#ifdef HAVE_FAKE_GEMINI
+  { "gemini", fake_gemini_install, "" },
+#endif
+#ifdef HAVE_FAKE_OPENAI
+  { "openai-images", fake_openai_install, "/v1" },
+#endif
+#ifdef HAVE_FAKE_COMFYUI
+  { "comfyui", fake_comfyui_install, "" },
+#endif
+#ifdef HAVE_FAKE_CHAT
+  { "openai-chat", fake_chat_install, "/v1" },
+#endif
+  { NULL, NULL, NULL },
+};
+
+static void
+update_url (FakeServer *self)
+{
+  g_free (self->url);
+  self->url = g_strdup_printf ("http://127.0.0.1:%u%s", self->port, self->url_path);
+}
+
+/**
+ * fake_server_new:
+ * @kind: "gemini", "openai-images", "comfyui" or "openai-chat"
+ * @scenario: what the fake answers, usually a fixture name without ".json"
+ *
+ * Starts a fake on 127.0.0.1 with a port chosen by the system. The fake
+ * expects the key "test-key-not-real" unless fake_server_set_key() says
+ * otherwise.
+ */
+FakeServer *
+fake_server_new (const char *kind,
+                 const char *scenario)
+{
+  FakeServer *self = g_new0 (FakeServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  FakeInstallFunc install = NULL;
+
+  self->kind = g_strdup (kind);
+  self->scenario = g_strdup (scenario);
+  self->key = g_strdup ("test-key-not-real");
+  self->paths = g_ptr_array_new_with_free_func (g_free);
+  self->violations = g_ptr_array_new_with_free_func (g_free);
+  self->server = soup_server_new ("server-header", "fake-server", NULL);
+
+  for (guint i = 0; installers[i].kind != NULL; i++)
+    if (g_str_equal (installers[i].kind, kind))
+      {
+        install = installers[i].install;
+        self->url_path = g_strdup (installers[i].url_path);
+      }
+  g_assert_nonnull (install);
+
+  if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+    g_error ("fake %s could not listen: %s", kind, error->message);
+
+  uris = soup_server_get_uris (self->server);
+  self->port = g_uri_get_port (uris->data);
+  update_url (self);
+
+  install (self);
+
+  return self;
+}
+
+void
+fake_server_free (FakeServer *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->data_destroy != NULL)
+    self->data_destroy (self->data);
+  soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->last_body, g_bytes_unref);
+  g_ptr_array_unref (self->paths);
+  g_ptr_array_unref (self->violations);
+  g_free (self->kind);
+  g_free (self->scenario);
+  g_free (self->key);
+  g_free (self->url);
+  g_free (self->url_path);
+  g_free (self);
+}
+
+const char *
+fake_server_get_url (FakeServer *self)
+{
+  return self->url;
+}
+
+SoupServer *
+fake_server_get_soup_server (FakeServer *self)
+{
+  return self->server;
+}
+
+const char *
+fake_server_get_kind (FakeServer *self)
+{
+  return self->kind;
+}
+
+const char *
+fake_server_get_scenario (FakeServer *self)
+{
+  return self->scenario;
+}
+
+void
+fake_server_set_scenario (FakeServer *self,
+                          const char *scenario)
+{
+  g_free (self->scenario);
+  self->scenario = g_strdup (scenario);
+}
+
+const char *
+fake_server_get_key (FakeServer *self)
+{
+  return self->key;
+}
+
+void
+fake_server_set_key (FakeServer *self,
+                     const char *key)
+{
+  g_free (self->key);
+  self->key = g_strdup (key);
+}
+
+/* Changes the path part of the advertised base URL, such as "/api/v1" for a
+ * Lemonade fake. Handlers decide themselves which paths they serve. */
+void
+fake_server_set_url_path (FakeServer *self,
+                          const char *path)
+{
+  g_free (self->url_path);
+  self->url_path = g_strdup (path);
+  update_url (self);
+}
+
+guint
+fake_server_get_request_count (FakeServer *self)
+{
+  return self->request_count;
+}
+
+void
+fake_server_count_request (FakeServer *self,
+                           const char *path)
+{
+  self->request_count++;
+  g_ptr_array_add (self->paths, g_strdup (path));
+}
+
+GPtrArray *
+fake_server_get_paths (FakeServer *self)
+{
+  return self->paths;
+}
+
+GPtrArray *
+fake_server_get_violations (FakeServer *self)
+{
+  return self->violations;
+}
+
+void
+fake_server_add_violation (FakeServer *self,
+                           const char *format,
+                           ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (self->violations, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+GBytes *
+fake_server_get_last_body (FakeServer *self)
+{
+  return self->last_body;
+}
+
+void
+fake_server_set_last_body (FakeServer *self,
+                           GBytes     *body)
+{
+  g_clear_pointer (&self->last_body, g_bytes_unref);
+  if (body != NULL)
+    self->last_body = g_bytes_ref (body);
+}
+
+gpointer
+fake_server_get_data (FakeServer *self)
+{
+  return self->data;
+}
+
+void
+fake_server_set_data (FakeServer     *self,
+                      gpointer        data,
+                      GDestroyNotify  destroy)
+{
+  if (self->data_destroy != NULL)
+    self->data_destroy (self->data);
+  self->data = data;
+  self->data_destroy = destroy;
+}
+
+/* Reads tests/fixtures/NAME (".json" appended when missing); the folder
+ * comes from MENUGEN_FIXTURES_DIR, which meson sets for every test. */
+GBytes *
+fake_load_fixture (const char *name)
+{
+  const char *dir = g_getenv ("MENUGEN_FIXTURES_DIR");
+  g_autofree char *file_name = g_str_has_suffix (name, ".json") ? g_strdup (name) : g_strconcat (name, ".json", NULL);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_nonnull (dir);
+  path = g_build_filename (dir, file_name, NULL);
+  if (!g_file_get_contents (path, &contents, &length, &error))
+    g_error ("fixture %s: %s", path, error->message);
+
+  return g_bytes_new_take (contents, length);
+}
+
+void
+fake_reply_json (SoupServerMessage *message,
+                 guint              status,
+                 const char        *json)
+{
+  soup_server_message_set_status (message, status, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+void
+fake_reply_fixture (SoupServerMessage *message,
+                    guint              status,
+                    const char        *fixture)
+{
+  g_autoptr(GBytes) body = fake_load_fixture (fixture);
+  gsize length = 0;
+  const char *data = g_bytes_get_data (body, &length);
+
+  soup_server_message_set_status (message, status, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, data, length);
+}
+
+/* Rejects a request the way the service would, and records why, so that a
+ * test can assert that the client never sent something the service rejects. */
+void
+fake_reply_error (FakeServer        *self,
+                  SoupServerMessage *message,
+                  guint              status,
+                  const char        *json,
+                  const char        *violation_format,
+                  ...)
+{
+  va_list args;
+
+  va_start (args, violation_format);
+  g_ptr_array_add (self->violations, g_strdup_vprintf (violation_format, args));
+  va_end (args);
+
+  g_debug ("fake %s rejected a request: %s", self->kind,
+           (const char *) g_ptr_array_index (self->violations, self->violations->len - 1));
+  fake_reply_json (message, status, json);
+}
+
+GBytes *
+fake_make_png (int width,
+               int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *buffer = NULL;
+  gsize length = 0;
+
+  /* A warm plate colour, so screenshots show that an image arrived. */
+  gdk_pixbuf_fill (pixbuf, 0xe8b04aff);
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error, NULL))
+    g_error ("could not encode a test PNG: %s", error->message);
+
+  return g_bytes_new_take (buffer, length);
+}
+
+char *
+fake_make_png_base64 (int width,
+                      int height)
+{
+  g_autoptr(GBytes) png = fake_make_png (width, height);
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data (png, &length);
+
+  return g_base64_encode (data, length);
+}
+
+/**
+ * fake_fixture_with_image:
+ * @fixture: fixture name
+ * @placeholder: (nullable): text to replace; the fixtures' 1×1 PNG stub when %NULL
+ * @width: width of the PNG put in its place
+ * @height: height of the PNG put in its place
+ *
+ * Returns: the fixture text with a real PNG of the given size in place of
+ *   the stub, so that size checks and screenshots see a plausible image
+ */
+char *
+fake_fixture_with_image (const char *fixture,
+                         const char *placeholder,
+                         int         width,
+                         int         height)
+{
+  g_autoptr(GBytes) body = fake_load_fixture (fixture);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree char *image = fake_make_png_base64 (width, height);
+  g_auto(GStrv) pieces = g_strsplit (text, placeholder != NULL ? placeholder : STUB_PNG_BASE64, -1);
+
+  return g_strjoinv (image, pieces);
+}
+
+typedef struct {
+  SoupServerMessage *message;
+  guint status;
+  char *json;
+} DelayedReply;
+
+static gboolean
+delayed_reply_cb (gpointer user_data)
+{
+  DelayedReply *reply = user_data;
+
+  fake_reply_json (reply->message, reply->status, reply->json);
+  soup_server_message_unpause (reply->message);
+  g_object_unref (reply->message);
+  g_free (reply->json);
+  g_free (reply);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers after @milliseconds without blocking the server's main loop. */
+void
+fake_delay_reply (SoupServerMessage *message,
+                  guint              milliseconds,
+                  guint              status,
+                  const char        *json)
+{
+  DelayedReply *reply = g_new0 (DelayedReply, 1);
+
+  reply->message = g_object_ref (message);
+  reply->status = status;
+  reply->json = g_strdup (json);
+  soup_server_message_pause (message);
+  g_timeout_add (milliseconds, delayed_reply_cb, reply);
+}

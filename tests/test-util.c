@@ -1,0 +1,221 @@
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "core/menugen-http.h"
+#include "test-util.h"
+
+static void
+put_u16 (GByteArray *out,
+         guint16     value)
+{
+  guint8 bytes[2] = { value >> 8, value & 0xff };
+
+  g_byte_array_append (out, bytes, 2);
+}
+
+static void
+put_u32 (GByteArray *out,
+         guint32     value)
+{
+  guint8 bytes[4] = { value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff };
+
+  g_byte_array_append (out, bytes, 4);
+}
+
+static void
+put_entry (GByteArray *out,
+           guint16     tag,
+           guint16     type,
+           guint32     count,
+           guint32     value)
+{
+  put_u16 (out, tag);
+  put_u16 (out, type);
+  put_u32 (out, count);
+  put_u32 (out, value);
+}
+
+/* A big-endian TIFF block: IFD0 with Make, Orientation and an optional GPS
+ * pointer, a GPS IFD with GPSVersionID and GPSLatitudeRef, then the Make
+ * string. Offsets count from the TIFF header. */
+static GByteArray *
+build_exif (int      orientation,
+            gboolean with_gps)
+{
+  GByteArray *tiff = g_byte_array_new ();
+  guint16 entries = with_gps ? 3 : 2;
+  guint32 ifd0_end = 8 + 2 + entries * 12 + 4;
+  guint32 gps_offset = ifd0_end;
+  guint32 make_offset = with_gps ? gps_offset + 2 + 2 * 12 + 4 : ifd0_end;
+
+  g_byte_array_append (tiff, (const guint8 *) "MM\0\x2a", 4);
+  put_u32 (tiff, 8);
+
+  put_u16 (tiff, entries);
+  put_entry (tiff, 0x010f, 2, 8, make_offset);
+  put_entry (tiff, 0x0112, 3, 1, (guint32) orientation << 16);
+  if (with_gps)
+    put_entry (tiff, 0x8825, 4, 1, gps_offset);
+  put_u32 (tiff, 0);
+
+  if (with_gps)
+    {
+      put_u16 (tiff, 2);
+      put_entry (tiff, 0x0000, 1, 4, 0x02020000);
+      put_entry (tiff, 0x0001, 2, 2, 0x4e000000);
+      put_u32 (tiff, 0);
+    }
+
+  g_byte_array_append (tiff, (const guint8 *) "TestCam\0", 8);
+
+  return tiff;
+}
+
+GBytes *
+menugen_test_make_jpeg (int      width,
+                        int      height,
+                        int      orientation,
+                        gboolean with_gps)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *jpeg = NULL;
+  gsize jpeg_length = 0;
+  GByteArray *out;
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint8 *p = pixels + y * stride + x * 3;
+        gboolean marked = x < width / 2 && y < height / 2;
+
+        p[0] = marked ? 230 : 20;
+        p[1] = 20;
+        p[2] = marked ? 20 : 230;
+      }
+
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &jpeg, &jpeg_length, "jpeg", &error, "quality", "90", NULL))
+    g_error ("could not encode a test JPEG: %s", error->message);
+
+  out = g_byte_array_new ();
+  g_byte_array_append (out, (const guint8 *) jpeg, 2);
+
+  if (orientation > 0)
+    {
+      g_autoptr(GByteArray) tiff = build_exif (orientation, with_gps);
+
+      g_byte_array_append (out, (const guint8 *) "\xff\xe1", 2);
+      put_u16 (out, 2 + 6 + tiff->len);
+      g_byte_array_append (out, (const guint8 *) "Exif\0\0", 6);
+      g_byte_array_append (out, tiff->data, tiff->len);
+    }
+
+  g_byte_array_append (out, (const guint8 *) jpeg + 2, jpeg_length - 2);
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+menugen_test_make_png (int width,
+                       int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  char *png = NULL;
+  gsize length = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0x3080c0ff);
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &png, &length, "png", &error, NULL))
+    g_error ("could not encode a test PNG: %s", error->message);
+
+  return g_bytes_new_take (png, length);
+}
+
+GPtrArray *
+menugen_test_list_menu_photos (void)
+{
+  const char *dir_path = g_getenv ("MENUGEN_MENUS_DIR");
+  GPtrArray *photos = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (dir_path == NULL || (dir = g_dir_open (dir_path, 0, NULL)) == NULL)
+    return photos;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".jpg") || g_str_has_suffix (name, ".png")
+        || g_str_has_suffix (name, ".jpeg") || g_str_has_suffix (name, ".webp"))
+      g_ptr_array_add (photos, g_build_filename (dir_path, name, NULL));
+
+  g_ptr_array_sort (photos, (GCompareFunc) g_strcmp0);
+  return photos;
+}
+
+char *
+menugen_test_make_scratch_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_dir_make_tmp ("menugen-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return path;
+}
+
+void
+menugen_test_remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                        G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        menugen_test_remove_tree (child);
+      else
+        g_unlink (child);
+      g_object_unref (info);
+    }
+
+  g_rmdir (path);
+}
+
+void
+menugen_test_use_loopback_session (void)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
+
+  menugen_http_set_session (session);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+menugen_test_wait_for (gboolean *done,
+                       guint     timeout_s)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, timeout_cb, &expired);
+
+  while (!*done && !expired)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!expired)
+    g_source_remove (id);
+
+  return *done;
+}

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <gio/gio.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+G_BEGIN_DECLS
+
+/* A JPEG whose stored pixels are red in the top-left quadrant and blue
+ * elsewhere, with an EXIF block that has the given orientation (1-8, or 0
+ * for no EXIF at all), a camera make and, when @with_gps, a GPS block. */
+GBytes     *menugen_test_make_jpeg          (int      width,
+                                             int      height,
+                                             int      orientation,
+                                             gboolean with_gps);
+GBytes     *menugen_test_make_png           (int width,
+                                             int height);
+
+/* Photos of real menus, when the shared menus folder is present. */
+GPtrArray  *menugen_test_list_menu_photos   (void);
+
+/* A fresh folder under the test's temporary folder, removed by the caller. */
+char       *menugen_test_make_scratch_dir   (void);
+void        menugen_test_remove_tree        (const char *path);
+
+/* Gives libsoup a session without proxy resolver, as tests must not
+ * depend on the machine's proxy settings. */
+void        menugen_test_use_loopback_session (void);
+
+/* Runs the default main context until *done is TRUE or @timeout_s passes. */
+gboolean    menugen_test_wait_for           (gboolean *done,
+                                             guint     timeout_s);
+
+G_END_DECLS
