@@ -359,20 +359,41 @@ typedef struct {
   SoupServerMessage *message;
   guint status;
   char *json;
+  guint timeout_id;
+  gulong finished_handler;
+  gulong disconnected_handler;
 } DelayedReply;
+
+static void
+delayed_reply_free (DelayedReply *reply)
+{
+  g_clear_handle_id (&reply->timeout_id, g_source_remove);
+  g_clear_signal_handler (&reply->finished_handler, reply->message);
+  g_clear_signal_handler (&reply->disconnected_handler, reply->message);
+  g_object_unref (reply->message);
+  g_free (reply->json);
+  g_free (reply);
+}
 
 static gboolean
 delayed_reply_cb (gpointer user_data)
 {
   DelayedReply *reply = user_data;
 
+  reply->timeout_id = 0;
   fake_reply_json (reply->message, reply->status, reply->json);
   soup_server_message_unpause (reply->message);
-  g_object_unref (reply->message);
-  g_free (reply->json);
-  g_free (reply);
+  delayed_reply_free (reply);
 
   return G_SOURCE_REMOVE;
+}
+
+/* The client went away (timeout, cancel) before the reply was due. */
+static void
+delayed_reply_finished_cb (SoupServerMessage *message,
+                           gpointer           user_data)
+{
+  delayed_reply_free (user_data);
 }
 
 /* Answers after @milliseconds without blocking the server's main loop. */
@@ -387,6 +408,9 @@ fake_delay_reply (SoupServerMessage *message,
   reply->message = g_object_ref (message);
   reply->status = status;
   reply->json = g_strdup (json);
+  reply->finished_handler = g_signal_connect (message, "finished",
+                                              G_CALLBACK (delayed_reply_finished_cb), reply);
+  reply->disconnected_handler = g_signal_connect (message, "disconnected", G_CALLBACK (delayed_reply_finished_cb), reply);
   soup_server_message_pause (message);
-  g_timeout_add (milliseconds, delayed_reply_cb, reply);
+  reply->timeout_id = g_timeout_add (milliseconds, delayed_reply_cb, reply);
 }

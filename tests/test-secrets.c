@@ -1,0 +1,187 @@
+#include "config.h"
+
+#include "core/menugen-error.h"
+#include "core/menugen-secrets.h"
+#include "test-util.h"
+
+#define FAKE_KEY "test-key-not-real"
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  char *key;
+  GError *error;
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->key, g_free);
+  g_clear_error (&outcome->error);
+  outcome->done = FALSE;
+  outcome->ok = FALSE;
+}
+
+static void
+store_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->ok = menugen_secrets_store_finish (result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+lookup_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->key = menugen_secrets_lookup_finish (result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+clear_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->ok = menugen_secrets_clear_finish (result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static gboolean
+keyring_expected (void)
+{
+  return g_strcmp0 (g_getenv ("MENUGEN_TEST_NO_KEYRING"), "1") != 0;
+}
+
+static void
+test_secrets_store_lookup_clear (void)
+{
+  Outcome outcome = { 0 };
+
+  if (!keyring_expected ())
+    {
+      g_test_skip ("this run has no keyring daemon");
+      return;
+    }
+
+  menugen_secrets_store_async ("gemini-test", "Gemini test", FAKE_KEY, NULL, store_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_true (outcome.ok);
+  outcome_clear (&outcome);
+
+  menugen_secrets_lookup_async ("gemini-test", NULL, lookup_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.key, ==, FAKE_KEY);
+  outcome_clear (&outcome);
+
+  menugen_secrets_lookup_async ("another-backend", NULL, lookup_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_null (outcome.key);
+  outcome_clear (&outcome);
+
+  menugen_secrets_clear_async ("gemini-test", NULL, clear_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_true (outcome.ok);
+  outcome_clear (&outcome);
+
+  menugen_secrets_lookup_async ("gemini-test", NULL, lookup_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_null (outcome.key);
+  outcome_clear (&outcome);
+}
+
+/* Case K2: without a Secret Service, storing fails with a sentence that
+ * says so, and the session store keeps the key for this run. */
+static void
+test_secrets_no_keyring (void)
+{
+  Outcome outcome = { 0 };
+
+  if (keyring_expected ())
+    {
+      g_test_skip ("this run has a keyring daemon");
+      return;
+    }
+
+  menugen_secrets_store_async ("gemini-test", "Gemini test", FAKE_KEY, NULL, store_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 30));
+  g_assert_false (outcome.ok);
+  g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED);
+  g_assert_nonnull (strstr (outcome.error->message, "session only"));
+  g_assert_null (strstr (outcome.error->message, FAKE_KEY));
+  outcome_clear (&outcome);
+
+  menugen_secrets_set_session_key ("gemini-test", FAKE_KEY);
+  menugen_secrets_lookup_async ("gemini-test", NULL, lookup_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.key, ==, FAKE_KEY);
+  outcome_clear (&outcome);
+
+  menugen_secrets_set_session_key ("gemini-test", NULL);
+  g_assert_null (menugen_secrets_get_session_key ("gemini-test"));
+}
+
+static void
+test_secrets_session_key_first (void)
+{
+  Outcome outcome = { 0 };
+
+  menugen_secrets_set_session_key ("session-only", "session-value");
+  menugen_secrets_lookup_async ("session-only", NULL, lookup_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.key, ==, "session-value");
+  outcome_clear (&outcome);
+  menugen_secrets_set_session_key ("session-only", NULL);
+}
+
+static void
+test_secrets_environment (void)
+{
+  g_setenv ("GEMINI_API_KEY", "", TRUE);
+  g_setenv ("MENUGEN_API_KEY", "", TRUE);
+  g_assert_null (menugen_secrets_key_from_environment ("gemini"));
+
+  g_setenv ("MENUGEN_API_KEY", "generic", TRUE);
+  g_assert_cmpstr (menugen_secrets_key_from_environment ("gemini"), ==, "generic");
+  g_assert_cmpstr (menugen_secrets_key_from_environment ("comfyui"), ==, "generic");
+
+  g_setenv ("GEMINI_API_KEY", "gemini-specific", TRUE);
+  g_assert_cmpstr (menugen_secrets_key_from_environment ("gemini"), ==, "gemini-specific");
+  g_assert_cmpstr (menugen_secrets_key_from_environment ("openai-images"), ==, "generic");
+
+  g_setenv ("OPENROUTER_API_KEY", "router", TRUE);
+  g_assert_cmpstr (menugen_secrets_key_from_environment ("openai-chat"), ==, "router");
+
+  g_unsetenv ("GEMINI_API_KEY");
+  g_unsetenv ("MENUGEN_API_KEY");
+  g_unsetenv ("OPENROUTER_API_KEY");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/secrets/store-lookup-clear", test_secrets_store_lookup_clear);
+  g_test_add_func ("/secrets/no-keyring", test_secrets_no_keyring);
+  g_test_add_func ("/secrets/session-key-first", test_secrets_session_key_first);
+  g_test_add_func ("/secrets/environment", test_secrets_environment);
+
+  return g_test_run ();
+}
