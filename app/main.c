@@ -12,6 +12,11 @@ main (int   argc,
 {
   g_autoptr(GApplication) app = NULL;
 
+#ifdef MENUGEN_PIXBUF_LOADERS_CACHE
+  if (g_file_test (MENUGEN_PIXBUF_LOADERS_CACHE, G_FILE_TEST_EXISTS))
+    g_setenv ("GDK_PIXBUF_MODULE_FILE", MENUGEN_PIXBUF_LOADERS_CACHE, FALSE);
+#endif
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
