@@ -1,0 +1,646 @@
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "backends/menugen-backend.h"
+#include "backends/menugen-job.h"
+#include "cli/menugen-cli.h"
+#include "core/menugen-config.h"
+#include "core/menugen-error.h"
+#include "core/menugen-history.h"
+#include "core/menugen-http.h"
+#include "core/menugen-instruction.h"
+#include "core/menugen-photo.h"
+#include "core/menugen-secrets.h"
+
+/* Exit statuses: 0 success, 1 the job failed, 2 the command line is wrong,
+ * 130 interrupted by SIGINT (128 + signal number, as shells report it). */
+#define EXIT_JOB_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+
+typedef struct {
+  char *photo_path;
+  char *output_path;
+  char *backend;
+  char *url;
+  char *model;
+  char *language;
+  char *dish_names;
+  char *style;
+  int read_timeout_s;
+  char *workflow;
+  char *vision_url;
+  char *vision_model;
+} CliOptions;
+
+typedef struct {
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  MenugenBackend *backend;
+  MenugenHistory *history;
+  MenugenJob *job;
+  MenugenInstructionOptions instruction_options;
+  char *language;
+  GFile *output;
+  GFile *output_tmp;
+  gsize photo_bytes;
+  char *last_line;
+  guint sigint_id;
+  gboolean interrupted;
+  int exit_status;
+} CliRun;
+
+static void
+cli_options_clear (CliOptions *options)
+{
+  g_free (options->photo_path);
+  g_free (options->output_path);
+  g_free (options->backend);
+  g_free (options->url);
+  g_free (options->model);
+  g_free (options->language);
+  g_free (options->dish_names);
+  g_free (options->style);
+  g_free (options->workflow);
+  g_free (options->vision_url);
+  g_free (options->vision_model);
+}
+
+static void
+cli_run_clear (CliRun *run)
+{
+  g_clear_handle_id (&run->sigint_id, g_source_remove);
+  g_clear_pointer (&run->loop, g_main_loop_unref);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->job);
+  g_clear_object (&run->backend);
+  g_clear_object (&run->history);
+  g_clear_object (&run->output);
+  g_clear_object (&run->output_tmp);
+  g_free (run->language);
+  g_free (run->last_line);
+}
+
+/* Prints one line on stderr unless it repeats the line printed last. */
+static void
+print_line (CliRun     *run,
+            const char *line)
+{
+  if (g_strcmp0 (run->last_line, line) == 0)
+    return;
+
+  g_free (run->last_line);
+  run->last_line = g_strdup (line);
+  g_printerr ("menugen: %s\n", line);
+}
+
+/* Ends the run. A failure prints its one sentence, and a run cancelled by
+ * SIGINT exits with 130. */
+static void
+finish (CliRun *run,
+        GError *error)
+{
+  if (error == NULL)
+    run->exit_status = EXIT_SUCCESS;
+  else if (run->interrupted && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      print_line (run, _("Interrupted, so the job was cancelled."));
+      run->exit_status = EXIT_INTERRUPTED;
+    }
+  else
+    {
+      print_line (run, error->message);
+      run->exit_status = EXIT_JOB_FAILED;
+    }
+
+  g_main_loop_quit (run->loop);
+}
+
+static char *
+join_strv (const char * const *items)
+{
+  return g_strjoinv (", ", (char **) items);
+}
+
+static gboolean
+usage_error (GError    **error,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+usage_error (GError    **error,
+             const char *format,
+             ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, format, args));
+  va_end (args);
+
+  return FALSE;
+}
+
+static gboolean
+env_is_set (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && value[0] != '\0';
+}
+
+/* Picks the back-end: --backend, else the first kind whose key variable is
+ * set, in the order Gemini, OpenAI. */
+static gboolean
+choose_backend_kind (CliOptions  *options,
+                     GError     **error)
+{
+  g_autofree char *kinds = join_strv (menugen_backend_kinds ());
+
+  if (options->backend == NULL)
+    {
+      if (env_is_set ("GEMINI_API_KEY"))
+        options->backend = g_strdup ("gemini");
+      else if (env_is_set ("OPENAI_API_KEY"))
+        options->backend = g_strdup ("openai-images");
+      else
+        return usage_error (error, _("No back-end was chosen, and neither GEMINI_API_KEY nor OPENAI_API_KEY is set. Pass --backend with one of: %s."),
+                            kinds);
+    }
+
+  if (!menugen_backend_kind_is_known (options->backend))
+    return usage_error (error, _("Unknown back-end “%s”. Pass --backend with one of: %s."),
+                        options->backend, kinds);
+
+  return TRUE;
+}
+
+static gboolean
+check_style (const char  *style,
+             GError     **error)
+{
+  const char * const *styles = menugen_instruction_get_styles ();
+  g_autofree char *names = NULL;
+
+  if (g_strv_contains (styles, style))
+    return TRUE;
+
+  names = join_strv (styles);
+  return usage_error (error, _("Unknown style “%s”. Pass --style with one of: %s."), style, names);
+}
+
+/* Checks what GOptionContext cannot: required options, allowed values and
+ * leftover arguments. */
+static gboolean
+check_options (CliOptions  *options,
+               char       **rest,
+               GError     **error)
+{
+  if (rest != NULL && rest[0] != NULL && rest[1] != NULL)
+    return usage_error (error, _("Unexpected argument “%s”. Give the photo with --generate PHOTO and the result with --output OUT.png."),
+                        rest[1]);
+
+  if (options->photo_path == NULL || options->photo_path[0] == '\0')
+    return usage_error (error, _("The --generate option needs the path of a menu photo, such as --generate menu.jpg."));
+
+  if (options->output_path == NULL || options->output_path[0] == '\0')
+    return usage_error (error, _("The --output option is missing. Give the path of the PNG file to write, such as --output menu.png."));
+
+  if (options->read_timeout_s < -1)
+    return usage_error (error, _("The read timeout %d is negative. Pass --read-timeout with a number of seconds, or 0 to wait without limit."),
+                        options->read_timeout_s);
+
+  if (options->style != NULL && !check_style (options->style, error))
+    return FALSE;
+
+  return choose_backend_kind (options, error);
+}
+
+static gboolean
+parse_options (int          argc,
+               char       **argv,
+               CliOptions  *options,
+               GError     **error)
+{
+  const GOptionEntry entries[] = {
+    { "generate", 0, 0, G_OPTION_ARG_FILENAME, &options->photo_path,
+      N_("Turn the menu photo PHOTO into an illustrated menu without opening a window"), N_("PHOTO") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options->output_path,
+      N_("Write the illustrated menu as a PNG file to OUT.png"), N_("OUT.png") },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &options->backend,
+      N_("Kind of back-end: gemini, openai-images, openai-chat, comfyui or describe-then-draw"), N_("KIND") },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &options->url,
+      N_("Base URL of the server; the kind’s default when not given"), N_("BASE_URL") },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &options->model,
+      N_("Model id; the kind’s default when not given"), N_("MODEL") },
+    { "language", 0, 0, G_OPTION_ARG_STRING, &options->language,
+      N_("Language that dish names are translated into, in English, such as “Simplified Chinese”"), N_("LANG") },
+    { "dish-names", 0, 0, G_OPTION_ARG_STRING, &options->dish_names,
+      N_("Dish names as printed (original), translated (translated) or both (both, the default)"), N_("original|translated|both") },
+    { "style", 0, 0, G_OPTION_ARG_STRING, &options->style,
+      N_("Picture style, such as photo or illustration"), N_("STYLE") },
+    { "read-timeout", 0, 0, G_OPTION_ARG_INT, &options->read_timeout_s,
+      N_("Seconds to wait for the image once the photo is sent; 0 waits without limit"), N_("SECONDS") },
+    { "workflow", 0, 0, G_OPTION_ARG_FILENAME, &options->workflow,
+      N_("ComfyUI: path of an API-format workflow file, or a built-in workflow name"), N_("FILE") },
+    { "vision-url", 0, 0, G_OPTION_ARG_STRING, &options->vision_url,
+      N_("Describe, then draw: base URL of the vision chat server"), N_("URL") },
+    { "vision-model", 0, 0, G_OPTION_ARG_STRING, &options->vision_model,
+      N_("Describe, then draw: vision model id"), N_("MODEL") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_auto(GStrv) args = g_new0 (char *, argc + 1);
+
+  for (int i = 0; i < argc; i++)
+    args[i] = g_strdup (argv[i]);
+
+  options->read_timeout_s = -1;
+  g_option_context_set_summary (context, _("Turns a photo of a restaurant menu into an illustrated menu. Keys come from GEMINI_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY or MENUGEN_API_KEY."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse_strv (context, &args, error))
+    return FALSE;
+
+  return check_options (options, args, error);
+}
+
+static void
+replace_string (char       **field,
+                const char  *value)
+{
+  if (value == NULL)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+static MenugenBackendConfig *
+build_config (const CliOptions *options)
+{
+  MenugenBackendConfig *config = menugen_backend_config_new (options->backend);
+  const char *key = menugen_secrets_key_from_environment (options->backend);
+
+  replace_string (&config->url, options->url);
+  replace_string (&config->model, options->model);
+  replace_string (&config->workflow, options->workflow);
+  replace_string (&config->vision_url, options->vision_url);
+  replace_string (&config->vision_model, options->vision_model);
+  if (options->read_timeout_s >= 0)
+    config->read_timeout_s = options->read_timeout_s;
+  if (key != NULL)
+    config->api_key = g_strdup (key);
+
+  return config;
+}
+
+static gboolean
+set_instruction_options (CliRun      *run,
+                         CliOptions  *options,
+                         GError     **error)
+{
+  MenugenInstructionOptions *instruction = &run->instruction_options;
+
+  instruction->dish_names = MENUGEN_DISH_NAMES_BOTH;
+  if (options->dish_names != NULL
+      && !menugen_dish_names_from_string (options->dish_names, &instruction->dish_names))
+    return usage_error (error, _("Unknown choice “%s” for --dish-names. Pass original, translated or both."),
+                        options->dish_names);
+
+  run->language = options->language != NULL ? g_strdup (options->language)
+                                            : menugen_instruction_language_for_locale ();
+  instruction->language = run->language;
+  instruction->style = options->style != NULL ? options->style : "illustration";
+
+  return TRUE;
+}
+
+/* Rejects an --output whose folder is missing before anything is paid for. */
+static gboolean
+check_output (CliRun      *run,
+              const char  *path,
+              GError     **error)
+{
+  g_autoptr(GFile) parent = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *tmp_name = NULL;
+
+  run->output = g_file_new_for_commandline_arg (path);
+  parent = g_file_get_parent (run->output);
+  if (parent == NULL
+      || g_file_query_file_type (parent, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+    {
+      g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+                   _("The folder of the output file “%s” does not exist. Create it or choose another --output path."),
+                   path);
+      return FALSE;
+    }
+
+  /* The copy goes to a hidden name in the same folder first, so that the
+   * final rename is atomic. */
+  name = g_file_get_basename (run->output);
+  tmp_name = g_strdup_printf (".%s.%d.tmp", name, (int) getpid ());
+  run->output_tmp = g_file_get_child (parent, tmp_name);
+
+  return TRUE;
+}
+
+static void
+copied_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CliRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_file_get_path (run->output);
+
+  if (!g_file_copy_finish (G_FILE (source), result, &error)
+      || !g_file_move (run->output_tmp, run->output,
+                       G_FILE_COPY_OVERWRITE | G_FILE_COPY_NO_FALLBACK_FOR_MOVE,
+                       NULL, NULL, NULL, &error))
+    {
+      g_autoptr(GError) failure = NULL;
+
+      g_file_delete (run->output_tmp, NULL, NULL);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          finish (run, error);
+          return;
+        }
+
+      failure = g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+                             _("Could not write “%s”: %s. The result is kept in the history folder."),
+                             path, error->message);
+      finish (run, failure);
+      return;
+    }
+
+  g_print ("%s\n", path);
+  finish (run, NULL);
+}
+
+static void
+print_result (CliRun              *run,
+              MenugenHistoryEntry *entry)
+{
+  g_autofree char *folder = g_file_get_path (menugen_history_entry_get_directory (entry));
+  g_autofree char *saved = g_strdup_printf (_("saved to %s"), folder);
+  const char *size_note = menugen_job_get_size_note (run->job);
+  const char *notes = menugen_job_get_notes (run->job);
+
+  print_line (run, saved);
+  if (size_note != NULL)
+    print_line (run, size_note);
+  if (notes != NULL && notes[0] != '\0')
+    {
+      g_autofree char *line = g_strdup_printf (_("the model wrote: %s"), notes);
+
+      print_line (run, line);
+    }
+}
+
+static void
+job_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CliRun *run = user_data;
+  g_autoptr(MenugenHistoryEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+
+  entry = menugen_job_run_finish (MENUGEN_JOB (source), result, &error);
+  if (entry == NULL)
+    {
+      finish (run, error);
+      return;
+    }
+
+  print_result (run, entry);
+  g_file_copy_async (menugen_history_entry_get_result_file (entry), run->output_tmp,
+                     G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, run->cancellable,
+                     NULL, NULL, copied_cb, run);
+}
+
+static char *
+describe_running (MenugenJob *job)
+{
+  g_autofree char *detail = NULL;
+  double fraction = menugen_job_get_fraction (job);
+
+  /* The back-end's detail is a translated line such as a step count. */
+  g_object_get (job, "detail", &detail, NULL);
+  if (detail != NULL && detail[0] != '\0')
+    return g_steal_pointer (&detail);
+
+  if (fraction < 0)
+    return g_strdup (_("running…"));
+
+  /* Steps of 10 % keep the output short for long runs. */
+  return g_strdup_printf (_("running, %d %%"), (int) (fraction * 10) * 10);
+}
+
+static char *
+describe_stage (CliRun *run)
+{
+  switch (menugen_job_get_stage (run->job))
+    {
+    case MENUGEN_STAGE_PREPARING:
+      return g_strdup (_("preparing photo…"));
+    case MENUGEN_STAGE_DESCRIBING:
+      return g_strdup (_("the vision model is reading the menu…"));
+    case MENUGEN_STAGE_UPLOADING:
+      {
+        g_autofree char *size = menugen_http_describe_size (run->photo_bytes);
+
+        return g_strdup_printf (_("uploading %s…"), size);
+      }
+    case MENUGEN_STAGE_QUEUED:
+      return g_strdup (_("waiting in the server’s queue…"));
+    case MENUGEN_STAGE_WAITING:
+      return g_strdup (_("waiting for the model…"));
+    case MENUGEN_STAGE_RUNNING:
+      return describe_running (run->job);
+    case MENUGEN_STAGE_DOWNLOADING:
+      return g_strdup (_("downloading…"));
+    case MENUGEN_STAGE_DECODING:
+      return g_strdup (_("decoding the image…"));
+    case MENUGEN_STAGE_SAVING:
+      return g_strdup (_("saving…"));
+    default:
+      g_assert_not_reached ();
+    }
+
+  return NULL;
+}
+
+static void
+job_progress_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  CliRun *run = user_data;
+  g_autofree char *line = describe_stage (run);
+
+  print_line (run, line);
+}
+
+static void
+photo_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CliRun *run = user_data;
+  g_autoptr(MenugenPhoto) photo = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+
+  photo = menugen_photo_load_finish (result, &error);
+  if (photo == NULL)
+    {
+      finish (run, error);
+      return;
+    }
+
+  description = menugen_photo_describe (photo);
+  print_line (run, description);
+  run->photo_bytes = g_bytes_get_size (menugen_photo_get_bytes (photo));
+
+  run->job = menugen_job_new (run->backend, run->history, NULL, &run->instruction_options);
+  g_signal_connect (run->job, "notify::stage", G_CALLBACK (job_progress_cb), run);
+  g_signal_connect (run->job, "notify::detail", G_CALLBACK (job_progress_cb), run);
+  g_signal_connect (run->job, "notify::fraction", G_CALLBACK (job_progress_cb), run);
+  menugen_job_run_async (run->job, photo, run->cancellable, job_done_cb, run);
+}
+
+/* The first SIGINT cancels the job, which then ends the run. A second one
+ * ends the run at once. */
+static gboolean
+sigint_cb (gpointer user_data)
+{
+  CliRun *run = user_data;
+
+  if (run->interrupted)
+    {
+      run->exit_status = EXIT_INTERRUPTED;
+      g_main_loop_quit (run->loop);
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_debug ("SIGINT received, cancelling the job");
+  run->interrupted = TRUE;
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+set_up_run (CliRun      *run,
+            CliOptions  *options,
+            GError     **error)
+{
+  g_autoptr(MenugenBackendConfig) config = NULL;
+
+  if (!set_instruction_options (run, options, error))
+    return FALSE;
+
+  config = build_config (options);
+  run->backend = menugen_backend_new (config, error);
+  if (run->backend == NULL)
+    return FALSE;
+
+  if (!check_output (run, options->output_path, error))
+    return FALSE;
+
+  run->history = menugen_history_new_default ();
+  run->cancellable = g_cancellable_new ();
+  run->loop = g_main_loop_new (NULL, FALSE);
+  run->sigint_id = g_unix_signal_add (SIGINT, sigint_cb, run);
+
+  return TRUE;
+}
+
+static int
+report_setup_error (const GError *error)
+{
+  g_printerr ("menugen: %s\n", error->message);
+
+  return error->domain == G_OPTION_ERROR ? EXIT_USAGE : EXIT_JOB_FAILED;
+}
+
+/**
+ * menugen_cli_is_requested:
+ * @argc: the number of arguments
+ * @argv: the program's arguments
+ *
+ * Tells whether the command line asks for a job without a window, that is
+ * whether it contains --generate or --generate=PHOTO.
+ */
+gboolean
+menugen_cli_is_requested (int    argc,
+                          char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        return FALSE;
+      if (g_str_equal (argv[i], "--generate") || g_str_has_prefix (argv[i], "--generate="))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * menugen_cli_run:
+ * @argc: the number of arguments
+ * @argv: the program's arguments
+ *
+ * Runs one job without a display: loads the photo, runs the same
+ * #MenugenJob as the window, saves it to history and copies its PNG to
+ * --output. Stages go to stderr, the output path to stdout.
+ *
+ * Returns: the exit status: 0 on success, 1 when the job failed, 2 for a
+ *   wrong command line, 130 when interrupted
+ */
+int
+menugen_cli_run (int    argc,
+                 char **argv)
+{
+  CliOptions options = { 0 };
+  CliRun run = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) photo_file = NULL;
+  MenugenPhotoLimits limits;
+  int status;
+
+  /* Stdout carries only the output path, even with G_MESSAGES_DEBUG set. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
+  if (!parse_options (argc, argv, &options, &error) || !set_up_run (&run, &options, &error))
+    {
+      status = report_setup_error (error);
+      cli_options_clear (&options);
+      cli_run_clear (&run);
+      return status;
+    }
+
+  print_line (&run, _("preparing photo…"));
+  photo_file = g_file_new_for_commandline_arg (options.photo_path);
+  menugen_backend_get_photo_limits (run.backend, &limits);
+  menugen_photo_load_async (photo_file, &limits, run.cancellable, photo_loaded_cb, &run);
+  g_main_loop_run (run.loop);
+
+  /* Removes the partial copy that a second SIGINT can leave behind. */
+  g_file_delete (run.output_tmp, NULL, NULL);
+  status = run.exit_status;
+  cli_options_clear (&options);
+  cli_run_clear (&run);
+
+  return status;
+}
