@@ -4,6 +4,8 @@
  * stdin is closed or it is killed. Request paths and any violations of
  * the service's rules go to stderr, one per line. */
 
+#include <stdio.h>
+#include <unistd.h>
 #include <gio/gunixinputstream.h>
 
 #include "fake-server.h"
