@@ -14,9 +14,9 @@
  * responseModalities lacks "IMAGE" gets a text-only reply, as image models
  * send when image output was never requested.
  *
- * Scenarios (the answer to a valid request):
+ * Scenarios (the reply to a valid request):
  *
- * | Scenario                          | HTTP | Answer                                                  |
+ * | Scenario                          | HTTP | Reply                                                   |
  * |-----------------------------------|------|---------------------------------------------------------|
  * | gemini-NAME (any fixture)         | per  | tests/fixtures/gemini-NAME.json, with the status from   |
  * |                                   | file | fixtures/sources.md (400, 429, 503 for the error ones)  |
@@ -447,8 +447,8 @@ check_image_config (FakeServer        *self,
   return TRUE;
 }
 
-/* Checks generationConfig and tells through @wants_image whether image
- * output was requested. */
+/* Checks generationConfig and sets @wants_image when image output was
+ * requested. */
 static gboolean
 check_generation_config (FakeServer        *self,
                          SoupServerMessage *message,
@@ -774,7 +774,7 @@ fixture_status (const char *fixture)
   return 200;
 }
 
-/* Answers the scenarios whose reply is a JSON text without any computation. */
+/* Replies to the scenarios whose body is a fixed JSON text. */
 static gboolean
 reply_literal (SoupServerMessage *message,
                const char        *scenario)
@@ -810,7 +810,7 @@ reply_literal (SoupServerMessage *message,
   return FALSE;
 }
 
-/* Answers the error scenarios whose reply is a Google error envelope. */
+/* Replies to the error scenarios whose body is a Google error envelope. */
 static gboolean
 reply_error_scenario (FakeServer        *self,
                       SoupServerMessage *message,
