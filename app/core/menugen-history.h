@@ -58,8 +58,8 @@ MenugenHistoryEntry *menugen_history_save_finish    (MenugenHistory *self,
                                                      GAsyncResult   *result,
                                                      GError        **error);
 
-/* Lists entries newest first. Damaged entries are skipped, and each one
- * adds a sentence to @problems when it is not NULL. */
+/* Lists entries newest first. Damaged entries are skipped, and when
+ * @problems is not NULL it receives a new array with one sentence for each. */
 void                 menugen_history_list_async     (MenugenHistory     *self,
                                                      GCancellable       *cancellable,
                                                      GAsyncReadyCallback callback,
@@ -73,6 +73,10 @@ GPtrArray           *menugen_history_list           (MenugenHistory *self,
                                                      GCancellable   *cancellable,
                                                      GError        **error);
 
+gboolean             menugen_history_delete         (MenugenHistory       *self,
+                                                     MenugenHistoryEntry  *entry,
+                                                     GCancellable         *cancellable,
+                                                     GError              **error);
 void                 menugen_history_delete_async   (MenugenHistory      *self,
                                                      MenugenHistoryEntry *entry,
                                                      GCancellable        *cancellable,
