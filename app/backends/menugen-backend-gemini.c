@@ -180,29 +180,25 @@ static char *
 shorten_text (const char *text,
               const char *api_key)
 {
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
   g_autoptr(GString) flat = g_string_new (NULL);
   g_autofree char *cut = NULL;
 
-  for (const char *p = text; *p != '\0'; p++)
+  for (const char *p = valid; *p != '\0'; p++)
     {
-      if (g_ascii_isspace (*p))
-        {
-          if (flat->len > 0 && flat->str[flat->len - 1] != ' ')
-            g_string_append_c (flat, ' ');
-        }
-      else
+      if (!g_ascii_isspace (*p))
         g_string_append_c (flat, *p);
+      else if (flat->len > 0 && flat->str[flat->len - 1] != ' ')
+        g_string_append_c (flat, ' ');
     }
-  g_strchomp (flat->str);
+  if (flat->len > 0 && flat->str[flat->len - 1] == ' ')
+    g_string_truncate (flat, flat->len - 1);
 
   if (api_key != NULL && api_key[0] != '\0')
     g_string_replace (flat, api_key, "…", 0);
 
-  if (!g_utf8_validate (flat->str, -1, NULL))
-    return g_utf8_make_valid (flat->str, -1);
-
   if (g_utf8_strlen (flat->str, -1) <= MAX_QUOTED_CHARS)
-    return g_strdup (flat->str);
+    return g_string_free (g_steal_pointer (&flat), FALSE);
 
   cut = g_utf8_substring (flat->str, 0, MAX_QUOTED_CHARS);
   return g_strconcat (g_strchomp (cut), "…", NULL);
