@@ -450,9 +450,13 @@ send_request (GTask *task)
            data->request->photo_mime_type, self->upload_bytes, data->backend_kind,
            data->request->aspect_ratio);
 
-  set_progress (self, MENUGEN_STAGE_UPLOADING, -1, NULL);
   menugen_backend_generate_async (self->backend, data->request, g_task_get_cancellable (task),
                                   generated_cb, task);
+
+  /* Back-ends report UPLOADING themselves, with the size of the body they
+   * send. This covers one that does not. */
+  if (self->stage == MENUGEN_STAGE_PREPARING)
+    set_progress (self, MENUGEN_STAGE_UPLOADING, -1, NULL);
 }
 
 static void
@@ -802,13 +806,18 @@ menugen_job_describe_stage (MenugenJob *self)
       return g_strdup_printf (_("Reading the menu with the vision model… %s"), elapsed);
 
     case MENUGEN_STAGE_UPLOADING:
-      size = menugen_http_describe_size (self->upload_bytes);
+      /* Back-ends give the size of the request body as the detail. */
+      size = self->detail != NULL ? g_strdup (self->detail)
+                                  : menugen_http_describe_size (self->upload_bytes);
       return g_strdup_printf (_("Uploading %s…"), size);
 
     case MENUGEN_STAGE_QUEUED:
       return g_strdup_printf (_("Waiting in the server’s queue… %s"), elapsed);
 
     case MENUGEN_STAGE_WAITING:
+      /* A detail here is a line such as a rate-limit wait. */
+      if (self->detail != NULL && self->detail[0] != '\0')
+        return g_strdup_printf (_("%s… %s"), self->detail, elapsed);
       return g_strdup_printf (_("Waiting for the model… %s"), elapsed);
 
     case MENUGEN_STAGE_RUNNING:

@@ -46,6 +46,7 @@ typedef struct {
   MenugenJob *job;
   MenugenInstructionOptions instruction_options;
   char *language;
+  char *photo_path;
   GFile *output;
   GFile *output_tmp;
   gsize photo_bytes;
@@ -83,6 +84,7 @@ cli_run_clear (CliRun *run)
   g_clear_object (&run->output);
   g_clear_object (&run->output_tmp);
   g_free (run->language);
+  g_free (run->photo_path);
   g_free (run->last_line);
 }
 
@@ -429,14 +431,46 @@ job_done_cb (GObject      *source,
 }
 
 static char *
+get_detail (MenugenJob *job)
+{
+  char *detail = NULL;
+
+  g_object_get (job, "detail", &detail, NULL);
+  if (detail != NULL && detail[0] == '\0')
+    g_clear_pointer (&detail, g_free);
+
+  return detail;
+}
+
+/* Back-ends give the size of the request body as the detail. */
+static char *
+describe_uploading (CliRun *run)
+{
+  g_autofree char *size = get_detail (run->job);
+
+  if (size == NULL)
+    size = menugen_http_describe_size (run->photo_bytes);
+
+  return g_strdup_printf (_("uploading %s…"), size);
+}
+
+/* A detail while waiting is a line such as a rate-limit wait. */
+static char *
+describe_waiting (MenugenJob *job)
+{
+  char *detail = get_detail (job);
+
+  return detail != NULL ? detail : g_strdup (_("waiting for the model…"));
+}
+
+static char *
 describe_running (MenugenJob *job)
 {
-  g_autofree char *detail = NULL;
+  g_autofree char *detail = get_detail (job);
   double fraction = menugen_job_get_fraction (job);
 
   /* The back-end's detail is a translated line such as a step count. */
-  g_object_get (job, "detail", &detail, NULL);
-  if (detail != NULL && detail[0] != '\0')
+  if (detail != NULL)
     return g_steal_pointer (&detail);
 
   if (fraction < 0)
@@ -456,15 +490,11 @@ describe_stage (CliRun *run)
     case MENUGEN_STAGE_DESCRIBING:
       return g_strdup (_("the vision model is reading the menu…"));
     case MENUGEN_STAGE_UPLOADING:
-      {
-        g_autofree char *size = menugen_http_describe_size (run->photo_bytes);
-
-        return g_strdup_printf (_("uploading %s…"), size);
-      }
+      return describe_uploading (run);
     case MENUGEN_STAGE_QUEUED:
       return g_strdup (_("waiting in the server’s queue…"));
     case MENUGEN_STAGE_WAITING:
-      return g_strdup (_("waiting for the model…"));
+      return describe_waiting (run->job);
     case MENUGEN_STAGE_RUNNING:
       return describe_running (run->job);
     case MENUGEN_STAGE_DOWNLOADING:
@@ -491,6 +521,26 @@ job_progress_cb (GObject    *object,
   print_line (run, line);
 }
 
+/* Adds the photo's path to a loading error that does not name it, as
+ * decoding errors do not know the file, and a shell user may have given
+ * several files to several commands. */
+static GError *
+name_photo_in_error (CliRun *run,
+                     GError *error)
+{
+  g_autofree char *name = g_path_get_basename (run->photo_path);
+  GError *named;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || strstr (error->message, name) != NULL)
+    return error;
+
+  named = g_error_new (error->domain, error->code, _("Could not use the photo “%s”. %s"),
+                       run->photo_path, error->message);
+  g_error_free (error);
+
+  return named;
+}
+
 static void
 photo_loaded_cb (GObject      *source,
                  GAsyncResult *result,
@@ -504,6 +554,7 @@ photo_loaded_cb (GObject      *source,
   photo = menugen_photo_load_finish (result, &error);
   if (photo == NULL)
     {
+      error = name_photo_in_error (run, g_steal_pointer (&error));
       finish (run, error);
       return;
     }
@@ -578,8 +629,8 @@ report_setup_error (const GError *error)
  * @argc: the number of arguments
  * @argv: the program's arguments
  *
- * Tells whether the command line asks for a job without a window, that is
- * whether it contains --generate or --generate=PHOTO.
+ * Tells whether the command line requests a job without a window, that is
+ * whether it contains --generate or --generate=PHOTO before any "--".
  */
 gboolean
 menugen_cli_is_requested (int    argc,
@@ -631,6 +682,7 @@ menugen_cli_run (int    argc,
     }
 
   print_line (&run, _("preparing photo…"));
+  run.photo_path = g_strdup (options.photo_path);
   photo_file = g_file_new_for_commandline_arg (options.photo_path);
   menugen_backend_get_photo_limits (run.backend, &limits);
   menugen_photo_load_async (photo_file, &limits, run.cancellable, photo_loaded_cb, &run);

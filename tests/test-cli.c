@@ -1,0 +1,703 @@
+/* Runs the real menugen binary in command-line mode against the standalone
+ * fake server, the way a user or a script would. */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include "core/menugen-png.h"
+#include "test-util.h"
+
+#define FAKE_KEY "test-key-not-real"
+#define RUN_TIMEOUT_S 60
+
+typedef struct {
+  GSubprocess *process;
+  GDataInputStream *stdout_lines;
+  char *url;
+} FakeProcess;
+
+typedef struct {
+  gboolean done;
+  int status;
+  char *stdout_text;
+  char *stderr_text;
+} CliResult;
+
+typedef struct {
+  char *root;           /* HOME of the run, removed at the end */
+  char *data_home;      /* XDG_DATA_HOME */
+  char *output;         /* path given to --output */
+} Scratch;
+
+static void
+cli_result_free (CliResult *result)
+{
+  g_free (result->stdout_text);
+  g_free (result->stderr_text);
+  g_free (result);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
+
+static FakeProcess *
+fake_process_start (const char *kind,
+                    const char *scenario)
+{
+  const char *binary = g_getenv ("MENUGEN_FAKE_SERVER");
+  FakeProcess *fake = g_new0 (FakeProcess, 1);
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+
+  g_assert_nonnull (binary);
+  fake->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                    | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                    &error, binary, kind, scenario, NULL);
+  g_assert_no_error (error);
+
+  fake->stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fake->process));
+  fake->url = g_data_input_stream_read_line_utf8 (fake->stdout_lines, &length, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fake->url);
+  g_assert_true (g_str_has_prefix (fake->url, "http://127.0.0.1:"));
+
+  return fake;
+}
+
+/* Closes the fake's stdin, which ends it, and returns what it printed on
+ * stderr: one "request:" line per request and any violations. */
+static char *
+fake_process_stop (FakeProcess *fake)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_subprocess_communicate_utf8 (fake->process, NULL, NULL, NULL, &stderr_text, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (fake->process));
+  if (g_subprocess_get_exit_status (fake->process) != 0)
+    g_test_message ("fake server stderr:\n%s", stderr_text);
+  g_assert_cmpint (g_subprocess_get_exit_status (fake->process), ==, 0);
+
+  g_clear_object (&fake->stdout_lines);
+  g_clear_object (&fake->process);
+  g_free (fake->url);
+  g_free (fake);
+
+  return g_steal_pointer (&stderr_text);
+}
+
+static void
+scratch_init (Scratch *scratch)
+{
+  scratch->root = menugen_test_make_scratch_dir ();
+  scratch->data_home = g_build_filename (scratch->root, "data", NULL);
+  scratch->output = g_build_filename (scratch->root, "out", "menu.png", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (scratch->data_home, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (scratch->root, 0700), ==, 0);
+  {
+    g_autofree char *out_dir = g_path_get_dirname (scratch->output);
+
+    g_assert_cmpint (g_mkdir_with_parents (out_dir, 0700), ==, 0);
+  }
+}
+
+static void
+scratch_clear (Scratch *scratch)
+{
+  menugen_test_remove_tree (scratch->root);
+  g_free (scratch->root);
+  g_free (scratch->data_home);
+  g_free (scratch->output);
+}
+
+static void
+communicated_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CliResult *cli = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                        &cli->stdout_text, &cli->stderr_text, &error);
+  g_assert_no_error (error);
+  if (cli->stdout_text == NULL)
+    cli->stdout_text = g_strdup ("");
+  if (cli->stderr_text == NULL)
+    cli->stderr_text = g_strdup ("");
+  cli->done = TRUE;
+}
+
+static gboolean
+send_sigint_cb (gpointer user_data)
+{
+  g_subprocess_send_signal (user_data, SIGINT);
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * run_cli_interrupted:
+ * @scratch: the run's HOME and XDG_DATA_HOME
+ * @key: value of GEMINI_API_KEY and OPENAI_API_KEY, "" for none
+ * @args: arguments after the binary's name, %NULL-terminated
+ * @interrupt_after_ms: when not 0, sends SIGINT after this many milliseconds
+ *
+ * Runs the binary without a display and with G_MESSAGES_DEBUG=all, and
+ * kills it when it takes longer than RUN_TIMEOUT_S.
+ */
+static CliResult *
+run_cli_interrupted (Scratch            *scratch,
+                     const char         *key,
+                     const char * const *args,
+                     guint               interrupt_after_ms)
+{
+  const char *binary = g_getenv ("MENUGEN_BINARY");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  CliResult *cli = g_new0 (CliResult, 1);
+
+  g_assert_nonnull (binary);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "HOME", scratch->root, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", scratch->data_home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", scratch->root, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", scratch->root, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GEMINI_API_KEY", key, TRUE);
+  g_subprocess_launcher_setenv (launcher, "OPENAI_API_KEY", key, TRUE);
+  g_subprocess_launcher_setenv (launcher, "OPENROUTER_API_KEY", "", TRUE);
+  g_subprocess_launcher_setenv (launcher, "MENUGEN_API_KEY", "", TRUE);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+
+  g_ptr_array_add (argv, (char *) binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, cli);
+  if (interrupt_after_ms > 0)
+    g_timeout_add_full (G_PRIORITY_DEFAULT, interrupt_after_ms, send_sigint_cb,
+                        g_object_ref (process), g_object_unref);
+  if (!menugen_test_wait_for (&cli->done, RUN_TIMEOUT_S))
+    {
+      g_subprocess_force_exit (process);
+      g_error ("menugen did not finish within %d s", RUN_TIMEOUT_S);
+    }
+
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  cli->status = g_subprocess_get_exit_status (process);
+  g_test_message ("menugen exited with %d; stderr:\n%s", cli->status, cli->stderr_text);
+
+  return cli;
+}
+
+static CliResult *
+run_cli (Scratch            *scratch,
+         const char         *key,
+         const char * const *args)
+{
+  return run_cli_interrupted (scratch, key, args, 0);
+}
+
+static GPtrArray *
+list_history_folders (const Scratch *scratch)
+{
+  g_autofree char *root = g_build_filename (scratch->data_home, "menugen", "history", NULL);
+  GPtrArray *folders = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = g_dir_open (root, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (folders, g_steal_pointer (&path));
+    }
+
+  return folders;
+}
+
+static gboolean
+contains_bytes (GBytes     *haystack,
+                const char *needle)
+{
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data (haystack, &length);
+  gsize needle_length = strlen (needle);
+
+  for (gsize i = 0; i + needle_length <= length; i++)
+    if (memcmp (data + i, needle, needle_length) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+assert_file_lacks_key (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  bytes = g_bytes_new (contents, length);
+  g_assert_false (contains_bytes (bytes, FAKE_KEY));
+}
+
+/* The key must not show in any output or file the run left, whatever the
+ * outcome. */
+static void
+assert_no_key_anywhere (const Scratch   *scratch,
+                        const CliResult *cli)
+{
+  g_autoptr(GPtrArray) folders = list_history_folders (scratch);
+
+  g_assert_null (strstr (cli->stdout_text, FAKE_KEY));
+  g_assert_null (strstr (cli->stderr_text, FAKE_KEY));
+  assert_file_lacks_key (scratch->output);
+
+  for (guint i = 0; i < folders->len; i++)
+    {
+      g_autofree char *record = g_build_filename (folders->pdata[i], "job.json", NULL);
+      g_autofree char *result = g_build_filename (folders->pdata[i], "result.png", NULL);
+
+      assert_file_lacks_key (record);
+      assert_file_lacks_key (result);
+    }
+}
+
+/* Returns the lines of @text that start with "menugen: ". */
+static GPtrArray *
+menugen_lines (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "menugen: "))
+      g_ptr_array_add (found, g_strdup (lines[i]));
+
+  return found;
+}
+
+/* Checks that a failed run reported its error as the last "menugen: "
+ * line, exactly once, and returns that line. */
+static char *
+assert_one_error_line (const CliResult *cli)
+{
+  g_autoptr(GPtrArray) lines = menugen_lines (cli->stderr_text);
+  const char *last;
+  guint repeats = 0;
+
+  g_assert_cmpuint (lines->len, >, 0);
+  last = g_ptr_array_index (lines, lines->len - 1);
+  g_assert_cmpuint (strlen (last), >, strlen ("menugen: ") + 10);
+
+  for (guint i = 0; i < lines->len; i++)
+    if (g_str_equal (g_ptr_array_index (lines, i), last))
+      repeats++;
+  g_assert_cmpuint (repeats, ==, 1);
+
+  return g_strdup (last);
+}
+
+static void
+assert_no_requests (const char *fake_stderr)
+{
+  g_assert_null (strstr (fake_stderr, "request: "));
+}
+
+static void
+assert_output_has_provenance (const Scratch *scratch,
+                              const char    *backend)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (scratch->output, &error);
+  g_autoptr(GHashTable) text = NULL;
+  g_autoptr(GPtrArray) folders = list_history_folders (scratch);
+  g_autofree char *photo_sha256 = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pixbuf);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), >, 1);
+
+  g_assert_true (g_file_get_contents (scratch->output, &contents, &length, NULL));
+  {
+    g_autoptr(GBytes) png = g_bytes_new (contents, length);
+
+    text = menugen_png_read_text (png, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_nonnull (g_hash_table_lookup (text, MENUGEN_PNG_KEY_SOFTWARE));
+  g_assert_nonnull (g_hash_table_lookup (text, MENUGEN_PNG_KEY_SOURCE));
+  g_assert_nonnull (g_hash_table_lookup (text, MENUGEN_PNG_KEY_CREATION_TIME));
+  g_assert_nonnull (g_hash_table_lookup (text, MENUGEN_PNG_KEY_DESCRIPTION));
+  g_assert_nonnull (g_hash_table_lookup (text, MENUGEN_PNG_KEY_PHOTO_SHA256));
+  g_assert_nonnull (strstr (g_hash_table_lookup (text, MENUGEN_PNG_KEY_SOURCE), backend));
+
+  g_assert_cmpuint (folders->len, ==, 1);
+  {
+    g_autofree char *record = g_build_filename (folders->pdata[0], "job.json", NULL);
+    g_autoptr(GDir) dir = g_dir_open (folders->pdata[0], 0, NULL);
+    const char *name;
+
+    g_assert_true (g_file_test (record, G_FILE_TEST_IS_REGULAR));
+    while ((name = g_dir_read_name (dir)) != NULL)
+      if (g_str_has_prefix (name, "photo."))
+        {
+          g_autofree char *photo_path = g_build_filename (folders->pdata[0], name, NULL);
+          g_autofree char *photo = NULL;
+          gsize photo_length = 0;
+
+          g_assert_true (g_file_get_contents (photo_path, &photo, &photo_length, NULL));
+          photo_sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guint8 *) photo, photo_length);
+        }
+  }
+  g_assert_nonnull (photo_sha256);
+  g_assert_cmpstr (g_hash_table_lookup (text, MENUGEN_PNG_KEY_PHOTO_SHA256), ==, photo_sha256);
+}
+
+/* The output folder must hold only the output, without the temporary copy
+ * that the atomic write goes through. */
+static void
+assert_output_folder_clean (const Scratch *scratch)
+{
+  g_autofree char *folder = g_path_get_dirname (scratch->output);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_assert_cmpstr (name, ==, "menu.png");
+      count++;
+    }
+  g_assert_cmpuint (count, ==, 1);
+}
+
+/* Up to three real menu photos, or one generated portrait JPEG when the
+ * shared folder is absent. Generated files go into @scratch_dir. */
+static GPtrArray *
+pick_photos (const char *scratch_dir,
+             guint       count)
+{
+  g_autoptr(GPtrArray) menus = menugen_test_list_menu_photos ();
+  GPtrArray *photos = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < menus->len && photos->len < count; i++)
+    g_ptr_array_add (photos, g_strdup (menus->pdata[i]));
+
+  if (photos->len == 0)
+    {
+      g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (900, 1200, 6, TRUE);
+      char *path = g_build_filename (scratch_dir, "generated-menu.jpg", NULL);
+
+      g_assert_true (g_file_set_contents (path, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+      g_ptr_array_add (photos, path);
+    }
+
+  return photos;
+}
+
+/* Runs one successful job. Without @name_backend the command line leaves
+ * out --backend, so the binary picks the kind from the key variables. */
+static void
+run_success (const char *backend,
+             const char *scenario,
+             const char *photo,
+             gboolean    name_backend)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree char *expected_stdout = NULL;
+  FakeProcess *fake = fake_process_start (backend, scenario);
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  g_test_message ("photo %s, back-end %s", photo, backend);
+
+  {
+    const char *args[] = { "--generate", photo, "--output", scratch.output,
+                           "--url", fake->url, "--backend", backend, NULL };
+
+    if (!name_backend)
+      args[6] = NULL;
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_cmpint (cli->status, ==, 0);
+  assert_output_folder_clean (&scratch);
+  expected_stdout = g_strconcat (scratch.output, "\n", NULL);
+  g_assert_true (g_str_has_suffix (cli->stdout_text, expected_stdout));
+  g_assert_nonnull (strstr (fake_stderr, "request: "));
+
+  lines = menugen_lines (cli->stderr_text);
+  g_assert_cmpuint (lines->len, >=, 3);
+  g_assert_nonnull (strstr (cli->stderr_text, "menugen: uploading "));
+  g_assert_nonnull (strstr (cli->stderr_text, "menugen: saved to "));
+
+  assert_output_has_provenance (&scratch, backend);
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+static void
+test_gemini_success (void)
+{
+  g_autofree char *dir = menugen_test_make_scratch_dir ();
+  g_autoptr(GPtrArray) photos = pick_photos (dir, 2);
+
+  for (guint i = 0; i < photos->len; i++)
+    run_success ("gemini", "success-portrait", photos->pdata[i], i == 0);
+
+  menugen_test_remove_tree (dir);
+}
+
+static void
+test_openai_images_success (void)
+{
+  g_autofree char *dir = menugen_test_make_scratch_dir ();
+  g_autoptr(GPtrArray) photos = pick_photos (dir, 3);
+
+  /* A different photo from the Gemini runs when the folder has three. */
+  run_success ("openai-images", "success-portrait", photos->pdata[photos->len - 1], TRUE);
+
+  menugen_test_remove_tree (dir);
+}
+
+static void
+test_refusal (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *error_line = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GPtrArray) photos = NULL;
+  FakeProcess *fake = fake_process_start ("gemini", "gemini-refusal-image-prohibited-no-content");
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  photos = pick_photos (scratch.root, 1);
+  {
+    const char *args[] = { "--generate", photos->pdata[0], "--output", scratch.output,
+                           "--backend", "gemini", "--url", fake->url, NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_cmpint (cli->status, ==, 1);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "IMAGE_PROHIBITED_CONTENT"));
+  g_assert_false (g_file_test (scratch.output, G_FILE_TEST_EXISTS));
+  folders = list_history_folders (&scratch);
+  g_assert_cmpuint (folders->len, ==, 0);
+  g_assert_cmpstr (cli->stdout_text, ==, "");
+
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+static void
+test_missing_key (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *error_line = NULL;
+  g_autoptr(GPtrArray) photos = NULL;
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  photos = pick_photos (scratch.root, 1);
+  {
+    /* The default Gemini URL: the run must stop before any request. */
+    const char *args[] = { "--generate", photos->pdata[0], "--output", scratch.output,
+                           "--backend", "gemini", NULL };
+
+    cli = run_cli (&scratch, "", args);
+  }
+
+  g_assert_cmpint (cli->status, !=, 0);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "GEMINI_API_KEY"));
+  g_assert_false (g_file_test (scratch.output, G_FILE_TEST_EXISTS));
+
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+static void
+test_no_backend_chosen (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *error_line = NULL;
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  {
+    const char *args[] = { "--generate", "menu.jpg", "--output", scratch.output, NULL };
+
+    cli = run_cli (&scratch, "", args);
+  }
+
+  g_assert_cmpint (cli->status, ==, 2);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "--backend"));
+  g_assert_nonnull (strstr (error_line, "openai-images"));
+
+  scratch_clear (&scratch);
+}
+
+static void
+test_bad_photo (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *error_line = NULL;
+  g_autofree char *photo = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  FakeProcess *fake = fake_process_start ("gemini", "success-portrait");
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  g_assert_true (g_file_set_contents (photo, "Soup of the day 4.50\nBread 1.20\n", -1, NULL));
+  {
+    const char *args[] = { "--generate", photo, "--output", scratch.output,
+                           "--backend", "gemini", "--url", fake->url, NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_cmpint (cli->status, ==, 1);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "menu.jpg"));
+  assert_no_requests (fake_stderr);
+  g_assert_false (g_file_test (scratch.output, G_FILE_TEST_EXISTS));
+  folders = list_history_folders (&scratch);
+  g_assert_cmpuint (folders->len, ==, 0);
+
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+/* SIGINT while the fake delays its response by 3 s cancels the job, so
+ * the run exits with 130 and leaves no output and no history folder. */
+static void
+test_interrupt (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+  g_autofree char *photo = NULL;
+  FakeProcess *fake = fake_process_start ("gemini", "slow");
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "small-menu.jpg", NULL);
+  g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+  {
+    const char *args[] = { "--generate", photo, "--output", scratch.output,
+                           "--backend", "gemini", "--url", fake->url, NULL };
+
+    cli = run_cli_interrupted (&scratch, FAKE_KEY, args, 1500);
+  }
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_cmpint (cli->status, ==, 130);
+  g_assert_nonnull (strstr (cli->stderr_text, "menugen: waiting for the model"));
+  g_assert_false (g_file_test (scratch.output, G_FILE_TEST_EXISTS));
+  folders = list_history_folders (&scratch);
+  g_assert_cmpuint (folders->len, ==, 0);
+  g_assert_cmpstr (cli->stdout_text, ==, "");
+
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+static void
+test_unknown_backend (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *error_line = NULL;
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  {
+    const char *args[] = { "--generate", "menu.jpg", "--output", scratch.output,
+                           "--backend", "dall-e", NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+
+  g_assert_cmpint (cli->status, ==, 2);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "dall-e"));
+  g_assert_nonnull (strstr (error_line, "gemini"));
+  g_assert_false (g_file_test (scratch.output, G_FILE_TEST_EXISTS));
+
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+static void
+test_missing_output (void)
+{
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *error_line = NULL;
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  {
+    const char *args[] = { "--generate=menu.jpg", "--backend", "gemini", NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+
+  g_assert_cmpint (cli->status, ==, 2);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "--output"));
+
+  assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/gemini-success", test_gemini_success);
+  g_test_add_func ("/cli/openai-images-success", test_openai_images_success);
+  g_test_add_func ("/cli/refusal", test_refusal);
+  g_test_add_func ("/cli/missing-key", test_missing_key);
+  g_test_add_func ("/cli/no-backend-chosen", test_no_backend_chosen);
+  g_test_add_func ("/cli/bad-photo", test_bad_photo);
+  g_test_add_func ("/cli/interrupt", test_interrupt);
+  g_test_add_func ("/cli/unknown-backend", test_unknown_backend);
+  g_test_add_func ("/cli/missing-output", test_missing_output);
+
+  return g_test_run ();
+}
