@@ -3,7 +3,9 @@
 #include <glib/gi18n.h>
 
 #include "backends/menugen-backend.h"
+#include "backends/menugen-backend-describe.h"
 #include "backends/menugen-backend-gemini.h"
+#include "backends/menugen-backend-openai-chat.h"
 #include "backends/menugen-backend-openai-images.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
@@ -146,6 +148,10 @@ menugen_backend_new (const MenugenBackendConfig *config,
     return menugen_backend_gemini_new (config);
   if (g_str_equal (config->kind, "openai-images"))
     return menugen_backend_openai_images_new (config);
+  if (g_str_equal (config->kind, "openai-chat"))
+    return menugen_backend_openai_chat_new (config);
+  if (g_str_equal (config->kind, "describe-then-draw"))
+    return menugen_backend_describe_new (config);
 
   g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
                _("The back-end kind “%s” is not available in this build."),
