@@ -7,6 +7,7 @@
 
 #include "backends/menugen-job.h"
 #include "core/menugen-error.h"
+#include "core/menugen-http.h"
 #include "core/menugen-png.h"
 #include "fake-server.h"
 #include "test-util.h"
@@ -22,7 +23,7 @@ typedef struct {
   MenugenJob *job;
   GCancellable *cancellable;
   GArray *stages;                /* every MenugenStage notified, in order */
-  char *uploading_line;          /* describe_stage() while uploading */
+  GPtrArray *stage_lines;        /* describe_stage() at each notification */
   MenugenStage cancel_at;        /* cancel when the job reaches this stage */
   gboolean cancel_at_enabled;
 
@@ -62,6 +63,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->job = menugen_job_new (fixture->backend, fixture->history, NULL, &options);
   fixture->cancellable = g_cancellable_new ();
   fixture->stages = g_array_new (FALSE, FALSE, sizeof (int));
+  fixture->stage_lines = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
@@ -76,7 +78,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_error (&fixture->error);
   g_clear_pointer (&fixture->fake, fake_server_free);
   g_clear_pointer (&fixture->stages, g_array_unref);
-  g_free (fixture->uploading_line);
+  g_clear_pointer (&fixture->stage_lines, g_ptr_array_unref);
   menugen_test_remove_tree (fixture->history_root);
   g_free (fixture->history_root);
 }
@@ -152,9 +154,7 @@ stage_notified_cb (GObject    *object,
   int stage = menugen_job_get_stage (MENUGEN_JOB (object));
 
   g_array_append_val (fixture->stages, stage);
-
-  if (stage == MENUGEN_STAGE_UPLOADING && fixture->uploading_line == NULL)
-    fixture->uploading_line = menugen_job_describe_stage (MENUGEN_JOB (object));
+  g_ptr_array_add (fixture->stage_lines, menugen_job_describe_stage (MENUGEN_JOB (object)));
 
   if (fixture->cancel_at_enabled && stage == (int) fixture->cancel_at)
     g_cancellable_cancel (fixture->cancellable);
@@ -307,6 +307,8 @@ test_stages_in_order (Fixture       *fixture,
   int last = -1;
   gboolean saw_uploading = FALSE;
   gboolean saw_decoding = FALSE;
+  g_autofree char *size = menugen_http_describe_size (g_bytes_get_size (menugen_photo_get_bytes (photo)));
+  g_autofree char *uploading_line = g_strdup_printf ("Uploading %s…", size);
   double elapsed;
 
   run_job (fixture, photo);
@@ -316,7 +318,7 @@ test_stages_in_order (Fixture       *fixture,
     {
       int stage = g_array_index (fixture->stages, int, i);
 
-      g_test_message ("stage %d", stage);
+      g_test_message ("stage %d: %s", stage, (const char *) fixture->stage_lines->pdata[i]);
       g_assert_cmpint (stage, >, last);
       saw_uploading |= stage == MENUGEN_STAGE_UPLOADING;
       saw_decoding |= stage == MENUGEN_STAGE_DECODING;
@@ -327,8 +329,13 @@ test_stages_in_order (Fixture       *fixture,
   g_assert_true (saw_decoding);
   g_assert_cmpint (last, ==, MENUGEN_STAGE_SAVING);
 
-  g_assert_nonnull (fixture->uploading_line);
-  g_assert_true (g_str_has_prefix (fixture->uploading_line, "Uploading "));
+  /* The Gemini back-end reports uploading, waiting and downloading. */
+  g_assert_cmpuint (fixture->stages->len, ==, 5);
+  g_assert_cmpstr (fixture->stage_lines->pdata[0], ==, uploading_line);
+  g_assert_cmpstr (fixture->stage_lines->pdata[1], ==, "Waiting for the model… 0:00");
+  g_assert_cmpstr (fixture->stage_lines->pdata[2], ==, "Downloading…");
+  g_assert_cmpstr (fixture->stage_lines->pdata[3], ==, "Decoding the image…");
+  g_assert_cmpstr (fixture->stage_lines->pdata[4], ==, "Saving…");
 
   /* The clock stops when the job ends. */
   elapsed = menugen_job_get_elapsed (fixture->job);

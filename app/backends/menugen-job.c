@@ -761,15 +761,29 @@ menugen_job_get_elapsed (MenugenJob *self)
   return (double) (end - self->started_us) / G_USEC_PER_SEC;
 }
 
+static gboolean
+has_detail (MenugenJob *self)
+{
+  return self->detail != NULL && self->detail[0] != '\0';
+}
+
+/* Back-ends pass a translated line as the detail, such as the step count
+ * ComfyUI reports or a rate-limit wait, and it replaces the stage's own
+ * line. */
+static char *
+describe_with_detail (MenugenJob *self,
+                      const char *elapsed)
+{
+  /* Translators: the back-end's progress line, then the elapsed time such as 0:42 */
+  return g_strdup_printf (_("%s… %s"), self->detail, elapsed);
+}
+
 static char *
 describe_running (MenugenJob *self,
                   const char *elapsed)
 {
-  /* The back-end's detail is already a translated line, such as the step
-   * count ComfyUI reports. */
-  if (self->detail != NULL && self->detail[0] != '\0')
-    /* Translators: the back-end's progress line, then the elapsed time */
-    return g_strdup_printf (_("%s… %s"), self->detail, elapsed);
+  if (has_detail (self))
+    return describe_with_detail (self, elapsed);
 
   if (self->fraction >= 0)
     /* Translators: percent done, then the elapsed time such as 0:42 */
@@ -803,21 +817,23 @@ menugen_job_describe_stage (MenugenJob *self)
       return g_strdup (_("Preparing the photo…"));
 
     case MENUGEN_STAGE_DESCRIBING:
+      if (has_detail (self))
+        return describe_with_detail (self, elapsed);
       return g_strdup_printf (_("Reading the menu with the vision model… %s"), elapsed);
 
     case MENUGEN_STAGE_UPLOADING:
-      /* Back-ends give the size of the request body as the detail. */
-      size = self->detail != NULL ? g_strdup (self->detail)
-                                  : menugen_http_describe_size (self->upload_bytes);
+      /* The photo's size, as back-ends word their upload detail differently. */
+      size = menugen_http_describe_size (self->upload_bytes);
       return g_strdup_printf (_("Uploading %s…"), size);
 
     case MENUGEN_STAGE_QUEUED:
+      if (has_detail (self))
+        return describe_with_detail (self, elapsed);
       return g_strdup_printf (_("Waiting in the server’s queue… %s"), elapsed);
 
     case MENUGEN_STAGE_WAITING:
-      /* A detail here is a line such as a rate-limit wait. */
-      if (self->detail != NULL && self->detail[0] != '\0')
-        return g_strdup_printf (_("%s… %s"), self->detail, elapsed);
+      if (has_detail (self))
+        return describe_with_detail (self, elapsed);
       return g_strdup_printf (_("Waiting for the model… %s"), elapsed);
 
     case MENUGEN_STAGE_RUNNING:

@@ -245,7 +245,7 @@ parse_options (int          argc,
     { "dish-names", 0, 0, G_OPTION_ARG_STRING, &options->dish_names,
       N_("Dish names as printed (original), translated (translated) or both (both, the default)"), N_("original|translated|both") },
     { "style", 0, 0, G_OPTION_ARG_STRING, &options->style,
-      N_("Picture style, such as photo or illustration"), N_("STYLE") },
+      N_("Picture style, such as photo or illustration (the default)"), N_("STYLE") },
     { "read-timeout", 0, 0, G_OPTION_ARG_INT, &options->read_timeout_s,
       N_("Seconds to wait for the image once the photo is sent; 0 waits without limit"), N_("SECONDS") },
     { "workflow", 0, 0, G_OPTION_ARG_FILENAME, &options->workflow,
@@ -442,25 +442,24 @@ get_detail (MenugenJob *job)
   return detail;
 }
 
-/* Back-ends give the size of the request body as the detail. */
+/* The photo's size, as back-ends word their upload detail differently. */
 static char *
 describe_uploading (CliRun *run)
 {
-  g_autofree char *size = get_detail (run->job);
-
-  if (size == NULL)
-    size = menugen_http_describe_size (run->photo_bytes);
+  g_autofree char *size = menugen_http_describe_size (run->photo_bytes);
 
   return g_strdup_printf (_("uploading %s…"), size);
 }
 
-/* A detail while waiting is a line such as a rate-limit wait. */
+/* Back-ends pass a translated line as the detail, such as a queue length
+ * or a rate-limit wait, and it replaces the stage's own line. */
 static char *
-describe_waiting (MenugenJob *job)
+describe_or_detail (MenugenJob *job,
+                    const char *line)
 {
   char *detail = get_detail (job);
 
-  return detail != NULL ? detail : g_strdup (_("waiting for the model…"));
+  return detail != NULL ? detail : g_strdup (line);
 }
 
 static char *
@@ -488,13 +487,13 @@ describe_stage (CliRun *run)
     case MENUGEN_STAGE_PREPARING:
       return g_strdup (_("preparing photo…"));
     case MENUGEN_STAGE_DESCRIBING:
-      return g_strdup (_("the vision model is reading the menu…"));
+      return describe_or_detail (run->job, _("the vision model is reading the menu…"));
     case MENUGEN_STAGE_UPLOADING:
       return describe_uploading (run);
     case MENUGEN_STAGE_QUEUED:
-      return g_strdup (_("waiting in the server’s queue…"));
+      return describe_or_detail (run->job, _("waiting in the server’s queue…"));
     case MENUGEN_STAGE_WAITING:
-      return describe_waiting (run->job);
+      return describe_or_detail (run->job, _("waiting for the model…"));
     case MENUGEN_STAGE_RUNNING:
       return describe_running (run->job);
     case MENUGEN_STAGE_DOWNLOADING:
