@@ -578,6 +578,7 @@ sigint_cb (gpointer user_data)
 
   if (run->interrupted)
     {
+      print_line (run, _("Interrupted again, so Menugen stops without waiting for the job."));
       run->exit_status = EXIT_INTERRUPTED;
       g_main_loop_quit (run->loop);
       return G_SOURCE_CONTINUE;
