@@ -208,11 +208,24 @@ menugen_config_get_backend_settings (const char *id)
   return g_settings_new_with_path (BACKEND_SCHEMA_ID, path);
 }
 
+/* Opens the back-end's settings on the same GSettingsBackend as @settings,
+ * so that a keyfile or memory backend chosen for @settings holds both. */
+static GSettings *
+open_backend_settings (GSettings  *settings,
+                       const char *id)
+{
+  g_autoptr(GSettingsBackend) backend = NULL;
+  g_autofree char *path = g_strconcat (BACKEND_PATH_PREFIX, id, "/", NULL);
+
+  g_object_get (settings, "backend", &backend, NULL);
+  return g_settings_new_with_backend_and_path (BACKEND_SCHEMA_ID, backend, path);
+}
+
 MenugenBackendConfig *
 menugen_config_load_backend (GSettings  *settings,
                              const char *id)
 {
-  g_autoptr(GSettings) backend = menugen_config_get_backend_settings (id);
+  g_autoptr(GSettings) backend = open_backend_settings (settings, id);
   g_autofree char *kind = g_settings_get_string (backend, "kind");
   MenugenBackendConfig *config = menugen_backend_config_new (kind);
 
@@ -269,7 +282,7 @@ void
 menugen_config_save_backend (GSettings                  *settings,
                              const MenugenBackendConfig *config)
 {
-  g_autoptr(GSettings) backend = menugen_config_get_backend_settings (config->id);
+  g_autoptr(GSettings) backend = open_backend_settings (settings, config->id);
   g_auto(GStrv) ids = g_settings_get_strv (settings, "backends");
 
   g_settings_delay (backend);
@@ -306,7 +319,7 @@ void
 menugen_config_remove_backend (GSettings  *settings,
                                const char *id)
 {
-  g_autoptr(GSettings) backend = menugen_config_get_backend_settings (id);
+  g_autoptr(GSettings) backend = open_backend_settings (settings, id);
   g_auto(GStrv) ids = g_settings_get_strv (settings, "backends");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) new_ids = NULL;
