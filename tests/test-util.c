@@ -71,30 +71,40 @@ build_exif (int      orientation,
   return tiff;
 }
 
-GBytes *
-menugen_test_make_jpeg (int      width,
-                        int      height,
-                        int      orientation,
-                        gboolean with_gps)
+/* Stored pixels: red in the top-left quadrant, blue elsewhere. */
+static GdkPixbuf *
+make_marked_pixbuf (int width,
+                    int height)
 {
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *jpeg = NULL;
-  gsize jpeg_length = 0;
-  GByteArray *out;
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
   guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
   int stride = gdk_pixbuf_get_rowstride (pixbuf);
 
   for (int y = 0; y < height; y++)
     for (int x = 0; x < width; x++)
       {
-        guint8 *p = pixels + y * stride + x * 3;
+        guint8 *p = pixels + (gsize) y * stride + x * 3;
         gboolean marked = x < width / 2 && y < height / 2;
 
         p[0] = marked ? 230 : 20;
         p[1] = 20;
         p[2] = marked ? 20 : 230;
       }
+
+  return pixbuf;
+}
+
+GBytes *
+menugen_test_make_jpeg (int      width,
+                        int      height,
+                        int      orientation,
+                        gboolean with_gps)
+{
+  g_autoptr(GdkPixbuf) pixbuf = make_marked_pixbuf (width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *jpeg = NULL;
+  gsize jpeg_length = 0;
+  GByteArray *out;
 
   if (!gdk_pixbuf_save_to_buffer (pixbuf, &jpeg, &jpeg_length, "jpeg", &error, "quality", "90", NULL))
     g_error ("could not encode a test JPEG: %s", error->message);
@@ -118,6 +128,104 @@ menugen_test_make_jpeg (int      width,
 }
 
 GBytes *
+menugen_test_make_exif (int      orientation,
+                        gboolean with_gps)
+{
+  return g_byte_array_free_to_bytes (build_exif (orientation, with_gps));
+}
+
+GBytes *
+menugen_test_jpeg_insert_segment (GBytes       *jpeg,
+                                  guint8        marker,
+                                  const void   *payload,
+                                  gsize         length)
+{
+  gsize jpeg_length = 0;
+  const guint8 *data = g_bytes_get_data (jpeg, &jpeg_length);
+  GByteArray *out = g_byte_array_new ();
+  guint8 code[2] = { 0xff, marker };
+
+  g_assert_cmpuint (length + 2, <=, G_MAXUINT16);
+  g_assert_cmpuint (jpeg_length, >=, 2);
+
+  g_byte_array_append (out, data, 2);
+  g_byte_array_append (out, code, 2);
+  put_u16 (out, length + 2);
+  g_byte_array_append (out, payload, length);
+  g_byte_array_append (out, data + 2, jpeg_length - 2);
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* The CRC-32 that PNG chunks end with (ISO 3309, reflected 0xEDB88320). */
+static guint32
+png_crc (const guint8 *data,
+         gsize         length,
+         guint32       crc)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      crc ^= data[i];
+      for (int bit = 0; bit < 8; bit++)
+        crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+    }
+
+  return crc;
+}
+
+GBytes *
+menugen_test_png_insert_chunk (GBytes     *png,
+                               const char *type,
+                               const void *payload,
+                               gsize       length)
+{
+  gsize png_length = 0;
+  const guint8 *data = g_bytes_get_data (png, &png_length);
+  gsize after_ihdr = 8 + 12 + 13;
+  GByteArray *out = g_byte_array_new ();
+  guint32 crc;
+
+  g_assert_cmpuint (png_length, >, after_ihdr);
+  g_assert_cmpuint (strlen (type), ==, 4);
+
+  crc = png_crc ((const guint8 *) type, 4, 0xffffffff);
+  crc = png_crc (payload, length, crc) ^ 0xffffffff;
+
+  g_byte_array_append (out, data, after_ihdr);
+  put_u32 (out, length);
+  g_byte_array_append (out, (const guint8 *) type, 4);
+  g_byte_array_append (out, payload, length);
+  put_u32 (out, crc);
+  g_byte_array_append (out, data + after_ihdr, png_length - after_ihdr);
+
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+menugen_test_make_marked_png (int      width,
+                              int      height,
+                              int      orientation,
+                              gboolean with_gps)
+{
+  g_autoptr(GdkPixbuf) pixbuf = make_marked_pixbuf (width, height);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GBytes) exif = NULL;
+  char *buffer = NULL;
+  gsize length = 0;
+
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error, NULL))
+    g_error ("could not encode a test PNG: %s", error->message);
+
+  png = g_bytes_new_take (buffer, length);
+  if (orientation == 0)
+    return g_steal_pointer (&png);
+
+  exif = menugen_test_make_exif (orientation, with_gps);
+  return menugen_test_png_insert_chunk (png, "eXIf", g_bytes_get_data (exif, NULL), g_bytes_get_size (exif));
+}
+
+GBytes *
 menugen_test_make_png (int width,
                        int height)
 {
@@ -131,6 +239,14 @@ menugen_test_make_png (int width,
     g_error ("could not encode a test PNG: %s", error->message);
 
   return g_bytes_new_take (png, length);
+}
+
+/* g_ptr_array_sort passes pointers to the elements. */
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
 GPtrArray *
@@ -149,7 +265,7 @@ menugen_test_list_menu_photos (void)
         || g_str_has_suffix (name, ".jpeg") || g_str_has_suffix (name, ".webp"))
       g_ptr_array_add (photos, g_build_filename (dir_path, name, NULL));
 
-  g_ptr_array_sort (photos, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (photos, compare_paths);
   return photos;
 }
 

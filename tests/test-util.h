@@ -15,6 +15,30 @@ GBytes     *menugen_test_make_jpeg          (int      width,
 GBytes     *menugen_test_make_png           (int width,
                                              int height);
 
+/* The big-endian EXIF TIFF block that menugen_test_make_jpeg embeds,
+ * without the "Exif\0\0" prefix of a JPEG APP1 segment. */
+GBytes     *menugen_test_make_exif          (int      orientation,
+                                             gboolean with_gps);
+
+/* A PNG with the same red top-left quadrant as menugen_test_make_jpeg and,
+ * when @orientation is 1-8, an eXIf chunk with that orientation. */
+GBytes     *menugen_test_make_marked_png    (int      width,
+                                             int      height,
+                                             int      orientation,
+                                             gboolean with_gps);
+
+/* Copies @jpeg with one more segment right after the SOI marker. */
+GBytes     *menugen_test_jpeg_insert_segment (GBytes     *jpeg,
+                                              guint8      marker,
+                                              const void *payload,
+                                              gsize       length);
+
+/* Copies @png with one more chunk (CRC included) right after IHDR. */
+GBytes     *menugen_test_png_insert_chunk   (GBytes     *png,
+                                             const char *type,
+                                             const void *payload,
+                                             gsize       length);
+
 /* Photos of real menus, when the shared menus folder is present. */
 GPtrArray  *menugen_test_list_menu_photos   (void);
 
