@@ -511,6 +511,27 @@ test_unknown_draw_kind (void)
 }
 
 static void
+test_drawing_key_missing (void)
+{
+  g_auto(Servers) servers = { 0 };
+  g_autoptr(MenugenBackendConfig) config = NULL;
+  g_auto(Outcome) outcome = { 0 };
+
+  start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
+  config = make_config (&servers);
+
+  /* Nothing is sent: the missing key is found when the back-end is made. */
+  g_free (config->url);
+  config->url = g_strdup ("https://api.openai.com/v1");
+  run_config (config, &outcome);
+
+  g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_KEY);
+  g_assert_nonnull (strstr (outcome.error->message, "MENUGEN_API_KEY"));
+  g_assert_nonnull (strstr (outcome.error->message, "https://api.openai.com/v1"));
+  g_assert_cmpuint (fake_server_get_request_count (servers.vision), ==, 0);
+}
+
+static void
 test_cancel (void)
 {
   g_auto(Servers) servers = { 0 };
@@ -553,6 +574,7 @@ main (int   argc,
   g_test_add_func ("/describe/local-only", test_local_only);
   g_test_add_func ("/describe/draws-with-itself", test_draws_with_itself);
   g_test_add_func ("/describe/unknown-draw-kind", test_unknown_draw_kind);
+  g_test_add_func ("/describe/drawing-key-missing", test_drawing_key_missing);
   g_test_add_func ("/describe/cancel", test_cancel);
 
   return g_test_run ();

@@ -659,7 +659,20 @@ create_draw_backend (MenugenBackendDescribe *self)
 
   self->draw = menugen_backend_new (draw_config, &self->draw_error);
   if (self->draw != NULL)
-    g_signal_connect_object (self->draw, "progress", G_CALLBACK (draw_progress_cb), self, 0);
+    {
+      g_signal_connect_object (self->draw, "progress", G_CALLBACK (draw_progress_cb), self, 0);
+      return;
+    }
+
+  /* The drawing kind's message names its own variable, such as
+   * OPENAI_API_KEY, but describe-then-draw reads MENUGEN_API_KEY. */
+  if (g_error_matches (self->draw_error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_KEY))
+    {
+      g_clear_error (&self->draw_error);
+      g_set_error (&self->draw_error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_KEY,
+                   _("The drawing server of “%s” at %s needs an API key. Enter one in Preferences or set the MENUGEN_API_KEY environment variable."),
+                   self->config->name != NULL ? self->config->name : self->config->kind, draw_config->url);
+    }
 }
 
 /**
