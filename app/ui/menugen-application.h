@@ -2,6 +2,8 @@
 
 #include <adwaita.h>
 
+#include "core/menugen-history.h"
+
 G_BEGIN_DECLS
 
 #define MENUGEN_TYPE_APPLICATION (menugen_application_get_type ())
@@ -9,5 +11,6 @@ G_DECLARE_FINAL_TYPE (MenugenApplication, menugen_application, MENUGEN, APPLICAT
 
 MenugenApplication *menugen_application_new (void);
 GSettings          *menugen_application_get_settings (MenugenApplication *self);
+MenugenHistory     *menugen_application_get_history  (MenugenApplication *self);
 
 G_END_DECLS

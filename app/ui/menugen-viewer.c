@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <math.h>
-#include <glib/gi18n.h>
 
 #include "ui/menugen-viewer.h"
 
