@@ -114,6 +114,23 @@ operation_is_abandoned (Operation *operation)
   return g_cancellable_is_cancelled (operation->cancellable);
 }
 
+static void
+cancel_and_clear (GCancellable **cancellable)
+{
+  if (*cancellable != NULL)
+    g_cancellable_cancel (*cancellable);
+  g_clear_object (cancellable);
+}
+
+/* Abandons the running job, if any. Its callbacks see the cancelled
+ * cancellable and leave the window alone. */
+static void
+stop_job (MenugenWindow *self)
+{
+  cancel_and_clear (&self->job_cancellable);
+  g_clear_object (&self->job);
+}
+
 static gboolean
 is_generating (MenugenWindow *self)
 {
@@ -329,15 +346,14 @@ set_photo (MenugenWindow *self,
   g_debug ("Photo %s ready: %s", name != NULL ? name : "(unnamed)", description);
 }
 
-/* Starts loading a new photo. A load that is still running is abandoned,
- * and the current photo stays until the new one is ready. */
+/* Starts loading a new photo. A load or a job that is still running is
+ * abandoned, and the current photo stays until the new one is ready. */
 static GCancellable *
 begin_load (MenugenWindow *self,
             const char    *busy_text)
 {
-  if (self->load_cancellable != NULL)
-    g_cancellable_cancel (self->load_cancellable);
-  g_clear_object (&self->load_cancellable);
+  cancel_and_clear (&self->load_cancellable);
+  stop_job (self);
 
   self->load_cancellable = g_cancellable_new ();
   set_busy_text (self, busy_text);
@@ -546,7 +562,7 @@ is_web_uri (const char *text)
                             || g_ascii_strcasecmp (scheme, "https") == 0);
 }
 
-static void
+static gboolean
 open_files (MenugenWindow *self,
             GdkFileList   *list)
 {
@@ -556,7 +572,7 @@ open_files (MenugenWindow *self,
   if (files == NULL)
     {
       show_message (self, _("The dropped or pasted list of files is empty. Try again with a photo file."));
-      return;
+      return FALSE;
     }
 
   /* One window shows one photo: the first file wins. */
@@ -566,10 +582,11 @@ open_files (MenugenWindow *self,
       g_autofree char *uri = g_file_get_uri (file);
 
       download_photo (self, uri);
-      return;
+      return TRUE;
     }
 
   menugen_window_open_file (self, file);
+  return TRUE;
 }
 
 static void
@@ -757,10 +774,7 @@ drop_cb (GtkDropTarget *target,
     }
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    {
-      open_files (self, g_value_get_boxed (value));
-      return TRUE;
-    }
+    return open_files (self, g_value_get_boxed (value));
 
   if (G_VALUE_HOLDS (value, GDK_TYPE_TEXTURE))
     {
@@ -1138,14 +1152,8 @@ cancel_activated (GtkWidget  *widget,
 {
   MenugenWindow *self = MENUGEN_WINDOW (widget);
 
-  if (self->load_cancellable != NULL)
-    g_cancellable_cancel (self->load_cancellable);
-  if (self->job_cancellable != NULL)
-    g_cancellable_cancel (self->job_cancellable);
-
-  g_clear_object (&self->load_cancellable);
-  g_clear_object (&self->job_cancellable);
-  g_clear_object (&self->job);
+  cancel_and_clear (&self->load_cancellable);
+  stop_job (self);
   set_busy_text (self, NULL);
 
   g_debug ("Cancelled by the user");
@@ -1334,14 +1342,6 @@ menugen_window_close_request (GtkWindow *window)
     }
 
   return GTK_WINDOW_CLASS (menugen_window_parent_class)->close_request (window);
-}
-
-static void
-cancel_and_clear (GCancellable **cancellable)
-{
-  if (*cancellable != NULL)
-    g_cancellable_cancel (*cancellable);
-  g_clear_object (cancellable);
 }
 
 static void
