@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 
 #include "backends/menugen-backend.h"
+#include "backends/menugen-backend-comfyui.h"
 #include "backends/menugen-backend-describe.h"
 #include "backends/menugen-backend-gemini.h"
 #include "backends/menugen-backend-openai-chat.h"
@@ -148,6 +149,8 @@ menugen_backend_new (const MenugenBackendConfig *config,
     return menugen_backend_gemini_new (config);
   if (g_str_equal (config->kind, "openai-images"))
     return menugen_backend_openai_images_new (config);
+  if (g_str_equal (config->kind, "comfyui"))
+    return menugen_backend_comfyui_new (config);
   if (g_str_equal (config->kind, "openai-chat"))
     return menugen_backend_openai_chat_new (config);
   if (g_str_equal (config->kind, "describe-then-draw"))
