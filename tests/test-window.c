@@ -8,6 +8,7 @@
 #include "fake-server.h"
 #include "test-util.h"
 #include "ui/menugen-application.h"
+#include "ui/menugen-preferences.h"
 #include "ui/menugen-window.h"
 
 #define BACKEND_ID "test-gemini"
@@ -286,6 +287,7 @@ test_refusal (Fixture       *fixture,
   g_assert_nonnull (message);
   g_assert_cmpstr (message, ==, "Gemini declined to draw this menu (IMAGE_PROHIBITED_CONTENT). Try another photo or another back-end.");
   g_assert_false (gtk_widget_get_visible (get_child (fixture->window, "retry_button")));
+  g_assert_false (gtk_widget_get_visible (get_child (fixture->window, "preferences_button")));
   g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_PHOTO);
   g_assert_cmpstr (get_page (fixture->window), ==, "photo");
   g_assert_nonnull (menugen_window_get_photo (fixture->window));
@@ -322,6 +324,8 @@ test_no_backend (Fixture       *fixture,
 
   g_assert_cmpstr (menugen_window_get_error_message (fixture->window), ==,
                    "No back-end is configured. Add one in Preferences.");
+  g_assert_true (gtk_widget_get_visible (get_child (fixture->window, "preferences_button")));
+  g_assert_false (gtk_widget_get_visible (get_child (fixture->window, "retry_button")));
   g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_PHOTO);
   g_assert_cmpuint (fake_server_get_request_count (fixture->fake), ==, 0);
 }
@@ -574,6 +578,42 @@ test_size_saved (Fixture       *fixture,
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
 }
 
+static gboolean
+preferences_shown (gpointer data)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (application));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (MENUGEN_IS_PREFERENCES (l->data) && gtk_widget_get_mapped (l->data))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void
+test_preferences_action (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  GtkWindow *preferences = NULL;
+  guint count = 0;
+
+  g_assert_true (wait_until (is_mapped, fixture->window));
+  g_action_group_activate_action (G_ACTION_GROUP (application), "preferences", NULL);
+  g_assert_true (wait_until (preferences_shown, NULL));
+
+  g_action_group_activate_action (G_ACTION_GROUP (application), "preferences", NULL);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
+    if (MENUGEN_IS_PREFERENCES (l->data))
+      {
+        preferences = l->data;
+        count++;
+      }
+
+  g_assert_cmpuint (count, ==, 1);
+  g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (fixture->window));
+  gtk_window_destroy (preferences);
+}
+
 static void
 add_test (const char *name,
           const char *scenario,
@@ -615,6 +655,7 @@ main (int   argc,
   add_test ("/window/paste-texture", NULL, test_paste_texture);
   add_test ("/window/paste-plain-text", NULL, test_paste_plain_text);
   add_test ("/window/size-saved", NULL, test_size_saved);
+  add_test ("/window/preferences-action", NULL, test_preferences_action);
 
   status = g_test_run ();
 

@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 
 #include "ui/menugen-application.h"
+#include "ui/menugen-preferences.h"
 #include "ui/menugen-window.h"
 
 struct _MenugenApplication
@@ -11,6 +12,7 @@ struct _MenugenApplication
 
   GSettings *settings;
   MenugenHistory *history;
+  GtkWindow *preferences;  /* weak: the open Preferences window, if any */
 };
 
 G_DEFINE_FINAL_TYPE (MenugenApplication, menugen_application, ADW_TYPE_APPLICATION)
@@ -84,9 +86,31 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* Opens one Preferences window for the whole application, above the
+ * active main window. */
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  MenugenApplication *self = MENUGEN_APPLICATION (user_data);
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (self->preferences == NULL)
+    {
+      self->preferences = menugen_preferences_new (MENUGEN_IS_WINDOW (active) ? active : NULL,
+                                                   menugen_application_get_settings (self));
+      g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+      gtk_window_set_application (self->preferences, GTK_APPLICATION (self));
+    }
+
+  gtk_window_present (self->preferences);
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "about", .activate = about_activated },
+  { .name = "preferences", .activate = preferences_activated },
 };
 
 static void
@@ -137,6 +161,9 @@ menugen_application_dispose (GObject *object)
 {
   MenugenApplication *self = MENUGEN_APPLICATION (object);
 
+  if (self->preferences != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+  self->preferences = NULL;
   g_clear_object (&self->settings);
   g_clear_object (&self->history);
 
