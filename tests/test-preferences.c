@@ -276,6 +276,18 @@ wait_for_message_dialog (void)
   return find_message_dialog ();
 }
 
+/* Answers like a click on a response button, which also closes the
+ * dialog; adw_message_dialog_response() alone leaves it open. */
+static void
+answer_dialog (const char *response)
+{
+  AdwMessageDialog *dialog = wait_for_message_dialog ();
+
+  adw_message_dialog_response (dialog, response);
+  gtk_window_close (GTK_WINDOW (dialog));
+  run_pending_events ();
+}
+
 /* Signals and the keyring */
 
 static void
@@ -344,7 +356,7 @@ remove_and_wait (MenugenPreferences *preferences,
   gulong handler = g_signal_connect (preferences, "backend-removed", G_CALLBACK (signal_id_cb), &removed);
 
   gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.remove-backend", "s", id);
-  adw_message_dialog_response (wait_for_message_dialog (), "remove");
+  answer_dialog ("remove");
   g_assert_true (menugen_test_wait_for (&removed.done, WAIT_S));
   g_assert_cmpstr (removed.id, ==, id);
 
@@ -757,8 +769,7 @@ test_session_key (void)
 
   /* Cancel: nothing is saved, and the editor says so. */
   gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
-  adw_message_dialog_response (wait_for_message_dialog (), "cancel");
-  run_pending_events ();
+  answer_dialog ("cancel");
   g_assert_false (saved.done);
   g_assert_true (is_shown (preferences, "editor_message_group"));
   g_assert_nonnull (strstr (get_label (preferences, "editor_message_label"), "Nothing was saved"));
@@ -769,7 +780,7 @@ test_session_key (void)
 
   /* Keep it for the session. */
   gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
-  adw_message_dialog_response (wait_for_message_dialog (), "session");
+  answer_dialog ("session");
   g_assert_true (menugen_test_wait_for (&saved.done, WAIT_S));
   id = g_strdup (saved.id);
   g_assert_cmpstr (id, ==, "openai-chat");
