@@ -810,7 +810,10 @@ socket_closed_cb (SoupWebsocketConnection *socket,
   if (job->over)
     return;
 
-  g_debug ("ComfyUI WebSocket closed (code %u)", soup_websocket_connection_get_close_code (socket));
+  /* NOTE: The socket is not reopened, so after a drop the job shows stages
+   * from polling but no step progress. */
+  g_message ("ComfyUI WebSocket closed (code %u), following prompt %s by polling",
+             soup_websocket_connection_get_close_code (socket), job->prompt_id);
   clear_source (&job->silence_timer);
   close_socket (job, task);
   if (job->phase >= PHASE_QUEUEING)
@@ -1359,6 +1362,10 @@ cancel_idle_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   end_job (task);
+
+  /* NOTE: A cancel while POST /prompt is in flight aborts that request, and
+   * the delete that follows can reach the server before the prompt does, in
+   * which case the prompt still runs. */
   if (job->phase == PHASE_QUEUEING || job->phase == PHASE_WAITING)
     stop_on_server (task);
   else
