@@ -4,11 +4,13 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "core/menugen-error.h"
 #include "core/menugen-history.h"
 #include "test-util.h"
 #include "ui/menugen-drag.h"
 #include "ui/menugen-history-list.h"
 #include "ui/menugen-print.h"
+#include "ui/menugen-reopen.h"
 #include "ui/menugen-thumbnails.h"
 #include "ui/menugen-variants.h"
 
@@ -258,6 +260,33 @@ has_string (GPtrArray  *strings,
   return g_ptr_array_find_with_equal_func (strings, text, g_str_equal, NULL);
 }
 
+/* The box above the rows that shows damaged entries: the parent of the
+ * button with the history-list.dismiss-problems action. */
+static GtkWidget *
+find_problems_box (MenugenHistoryList *list)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  collect_widgets (GTK_WIDGET (list), GTK_TYPE_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_actionable_get_action_name (g_ptr_array_index (buttons, i)),
+                   "history-list.dismiss-problems") == 0)
+      return gtk_widget_get_parent (g_ptr_array_index (buttons, i));
+
+  g_assert_not_reached ();
+}
+
+static gboolean
+any_contains (GPtrArray  *strings,
+              const char *text)
+{
+  for (guint i = 0; i < strings->len; i++)
+    if (strstr (g_ptr_array_index (strings, i), text) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
 static guint
 string_index (GPtrArray  *strings,
               const char *text)
@@ -314,6 +343,7 @@ test_newest_first (Fixture       *fixture,
                     string_index (texts, "Test Gemini · model-oldest"));
   g_assert_true (g_str_has_prefix (newest_date, "17 May 2024"));
   g_assert_true (has_string (texts, oldest_date));
+  g_assert_false (gtk_widget_get_visible (find_problems_box (fixture->list)));
 
   /* Thumbnails arrive from a worker thread, scaled down. */
   g_assert_true (wait_until (pictures_have_textures, fixture->list));
@@ -438,7 +468,9 @@ test_damaged_entries (Fixture       *fixture,
   g_autoptr(MenugenHistoryEntry) good = save_entry (fixture, 1, "model-good", SHA_A);
   g_autoptr(MenugenHistoryEntry) half = save_entry (fixture, 2, "model-half", SHA_A);
   g_autoptr(GFile) half_result = g_object_ref (menugen_history_entry_get_result_file (half));
+  g_autoptr(GPtrArray) texts = NULL;
   g_autoptr(GError) error = NULL;
+  GtkWidget *problems_box;
 
   /* Invalid JSON, a record cut off while writing, a folder without its
    * result, and a temporary folder of a save still running. */
@@ -457,6 +489,16 @@ test_damaged_entries (Fixture       *fixture,
   g_assert_cmpuint (fixture->problems->len, ==, 3);
   for (guint i = 0; i < fixture->problems->len; i++)
     g_assert_true (strstr (g_ptr_array_index (fixture->problems, i), "history") != NULL);
+
+  /* The list shows the sentences above its rows until dismissed. */
+  problems_box = find_problems_box (fixture->list);
+  g_assert_true (gtk_widget_get_visible (problems_box));
+  run_pending ();
+  texts = mapped_labels (GTK_WIDGET (fixture->list));
+  for (guint i = 0; i < fixture->problems->len; i++)
+    g_assert_true (any_contains (texts, g_ptr_array_index (fixture->problems, i)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->list), "history-list.dismiss-problems", NULL));
+  g_assert_false (gtk_widget_get_visible (problems_box));
 
   /* A reload, as after every job, reports nothing new. */
   menugen_history_list_reload (fixture->list);
@@ -830,6 +872,107 @@ test_variants (Fixture       *fixture,
   g_assert_cmpuint (menugen_variants_get_n_variants (variants), ==, 3);
 }
 
+static void
+reopened_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static GAsyncResult *
+reopen (MenugenHistoryEntry *entry)
+{
+  GAsyncResult *result = NULL;
+
+  menugen_reopen_entry_async (entry, NULL, reopened_cb, &result);
+  g_assert_true (wait_until (has_result, &result));
+  return result;
+}
+
+static void
+test_reopen (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(MenugenHistoryEntry) entry = save_entry (fixture, 1, "m", SHA_A);
+  g_autoptr(GAsyncResult) result = reopen (entry);
+  g_autoptr(MenugenHistoryEntry) reopened = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(MenugenPhoto) photo = NULL;
+  g_autoptr(GBytes) saved_photo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reopened = menugen_reopen_entry_finish (result, &texture, &photo, &error);
+  g_assert_no_error (error);
+  g_assert_true (reopened == entry);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, 40);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, 60);
+
+  /* The prepared photo is reused as it was sent, byte for byte. */
+  g_assert_nonnull (photo);
+  g_assert_cmpstr (menugen_photo_get_mime_type (photo), ==, "image/jpeg");
+  g_assert_cmpint (menugen_photo_get_width (photo), ==, 64);
+  g_assert_cmpint (menugen_photo_get_height (photo), ==, 48);
+  saved_photo = g_file_load_bytes (menugen_history_entry_get_photo_file (entry), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (menugen_photo_get_bytes (photo), saved_photo));
+}
+
+static void
+test_reopen_without_photo (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(MenugenHistoryEntry) entry = save_entry (fixture, 1, "m", SHA_A);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(MenugenHistoryEntry) reopened = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(MenugenPhoto) photo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_replace_contents (menugen_history_entry_get_photo_file (entry), "damaged", 7, NULL, FALSE,
+                           G_FILE_CREATE_NONE, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  result = reopen (entry);
+  reopened = menugen_reopen_entry_finish (result, &texture, &photo, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reopened);
+  g_assert_nonnull (texture);
+  g_assert_null (photo);
+}
+
+static void
+test_reopen_damaged_result (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(MenugenHistoryEntry) entry = save_entry (fixture, 1, "m", SHA_A);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(MenugenHistoryEntry) reopened = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(MenugenPhoto) photo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_replace_contents (menugen_history_entry_get_result_file (entry), "\x89PNG\r\n\x1a\n", 8,
+                           NULL, FALSE, G_FILE_CREATE_NONE, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  result = reopen (entry);
+  reopened = menugen_reopen_entry_finish (result, &texture, &photo, &error);
+  g_assert_null (reopened);
+  g_assert_error (error, MENUGEN_ERROR, MENUGEN_ERROR_CORRUPT_IMAGE);
+  g_assert_true (strstr (error->message, "result.png") != NULL);
+  g_assert_null (texture);
+  g_assert_null (photo);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -849,6 +992,9 @@ main (int   argc,
   g_test_add ("/thumbnails/damaged", Fixture, NULL, fixture_set_up, test_thumbnail_damaged, fixture_tear_down);
   g_test_add ("/drag/offers-file", Fixture, NULL, fixture_set_up, test_drag_offers_file, fixture_tear_down);
   g_test_add ("/print/export-pdf", Fixture, NULL, fixture_set_up, test_print_export, fixture_tear_down);
+  g_test_add ("/reopen/entry", Fixture, NULL, fixture_set_up, test_reopen, fixture_tear_down);
+  g_test_add ("/reopen/without-photo", Fixture, NULL, fixture_set_up, test_reopen_without_photo, fixture_tear_down);
+  g_test_add ("/reopen/damaged-result", Fixture, NULL, fixture_set_up, test_reopen_damaged_result, fixture_tear_down);
   g_test_add ("/variants/strip", Fixture, NULL, fixture_set_up, test_variants, fixture_tear_down);
 
   return g_test_run ();

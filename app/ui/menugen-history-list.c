@@ -12,6 +12,8 @@ struct _MenugenHistoryList
 {
   AdwBin parent_instance;
 
+  GtkWidget *problems_box;
+  GtkLabel *problems_label;
   GtkStack *stack;
   GtkSpinner *spinner;
   GtkListView *list_view;
@@ -121,7 +123,26 @@ replace_reload (MenugenHistoryList *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
-/* Emits "problems" with the sentences of @messages not reported before. */
+/* Adds @messages to the text above the list and reveals it. */
+static void
+show_problems (MenugenHistoryList  *self,
+               char               **messages)
+{
+  g_autoptr(GString) text = g_string_new (gtk_label_get_text (self->problems_label));
+
+  for (guint i = 0; messages[i] != NULL; i++)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, messages[i]);
+    }
+
+  gtk_label_set_text (self->problems_label, text->str);
+  gtk_widget_set_visible (self->problems_box, TRUE);
+}
+
+/* Shows and emits with "problems" the sentences of @messages that were
+ * not reported before. */
 static void
 report_problems (MenugenHistoryList *self,
                  GPtrArray          *messages)
@@ -138,8 +159,11 @@ report_problems (MenugenHistoryList *self,
     }
 
   fresh = g_strv_builder_end (builder);
-  if (fresh[0] != NULL)
-    g_signal_emit (self, signals[PROBLEMS], 0, fresh);
+  if (fresh[0] == NULL)
+    return;
+
+  show_problems (self, fresh);
+  g_signal_emit (self, signals[PROBLEMS], 0, fresh);
 }
 
 static void
@@ -387,6 +411,17 @@ delete_activated (GtkWidget  *widget,
 }
 
 static void
+dismiss_problems_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  MenugenHistoryList *self = MENUGEN_HISTORY_LIST (widget);
+
+  gtk_widget_set_visible (self->problems_box, FALSE);
+  gtk_label_set_text (self->problems_label, "");
+}
+
+static void
 menugen_history_list_get_property (GObject    *object,
                                    guint       prop_id,
                                    GValue     *value,
@@ -480,7 +515,8 @@ install_signals (GObjectClass *object_class)
    * @messages: one translated sentence per problem
    *
    * Reports damaged entries that listing skipped, and lists or deletes
-   * that failed. Each sentence is reported once per widget.
+   * that failed. The list shows them above its rows as well. Each
+   * sentence is reported once per widget.
    */
   signals[PROBLEMS] =
     g_signal_new ("problems", G_TYPE_FROM_CLASS (object_class), G_SIGNAL_RUN_LAST,
@@ -508,11 +544,15 @@ menugen_history_list_class_init (MenugenHistoryListClass *klass)
   install_signals (object_class);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Menugen/ui/menugen-history-list.ui");
+  gtk_widget_class_bind_template_child (widget_class, MenugenHistoryList, problems_box);
+  gtk_widget_class_bind_template_child (widget_class, MenugenHistoryList, problems_label);
   gtk_widget_class_bind_template_child (widget_class, MenugenHistoryList, stack);
   gtk_widget_class_bind_template_child (widget_class, MenugenHistoryList, spinner);
   gtk_widget_class_bind_template_child (widget_class, MenugenHistoryList, list_view);
 
   gtk_widget_class_install_action (widget_class, "history-list.delete", "s", delete_activated);
+  gtk_widget_class_install_action (widget_class, "history-list.dismiss-problems", NULL,
+                                   dismiss_problems_activated);
 }
 
 static void
