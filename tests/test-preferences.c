@@ -24,7 +24,7 @@ typedef struct {
 } Poll;
 
 /* Settings kept in a keyfile of a scratch folder, so that a second
- * GSettings on the same file sees what the first one wrote, as after a
+ * GSettings on the same file reads what the first one wrote, as after a
  * restart. */
 typedef struct {
   char *dir;
@@ -276,8 +276,8 @@ wait_for_message_dialog (void)
   return find_message_dialog ();
 }
 
-/* Answers like a click on a response button, which also closes the
- * dialog; adw_message_dialog_response() alone leaves it open. */
+/* Responds like a click on a response button, which also closes the
+ * dialog. adw_message_dialog_response() alone leaves it open. */
 static void
 answer_dialog (const char *response)
 {
@@ -427,7 +427,7 @@ test_backend_round_trip (void)
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), "https://gateway.example.com/api/v1"));
   g_assert_null (get_backend_row (preferences, 1));
 
-  /* The editor tells that a key is stored, and never shows it. */
+  /* The editor reports that a key is stored, and never shows it. */
   menugen_preferences_edit_backend (preferences, id);
   g_assert_cmpstr (get_row_text (preferences, "name_row"), ==, "Test gateway");
   g_assert_cmpstr (get_row_text (preferences, "model_row"), ==, "test/model-1");
@@ -711,7 +711,7 @@ test_comfyui_models (void)
   g_autoptr(FakeServer) server = fake_server_new ("comfyui", "success");
   MenugenPreferences *preferences = open_preferences (settings);
   GtkStringList *models;
-  guint wanted = GTK_INVALID_LIST_POSITION;
+  guint flux_index = GTK_INVALID_LIST_POSITION;
 
   gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.add-backend", NULL);
   select_kind (preferences, "comfyui");
@@ -726,10 +726,10 @@ test_comfyui_models (void)
   models = child (preferences, "server_models");
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (models)); i++)
     if (g_str_equal (gtk_string_list_get_string (models, i), "flux1-dev-kontext_fp8_scaled.safetensors"))
-      wanted = i;
-  g_assert_cmpuint (wanted, !=, GTK_INVALID_LIST_POSITION);
+      flux_index = i;
+  g_assert_cmpuint (flux_index, !=, GTK_INVALID_LIST_POSITION);
 
-  adw_combo_row_set_selected (child (preferences, "server_models_row"), wanted);
+  adw_combo_row_set_selected (child (preferences, "server_models_row"), flux_index);
   g_assert_cmpstr (get_row_text (preferences, "model_row"), ==, "flux1-dev-kontext_fp8_scaled.safetensors");
 
   g_free (save_and_wait (preferences));
@@ -744,8 +744,8 @@ test_comfyui_models (void)
   close_preferences (preferences);
 }
 
-/* Case K2: no Secret Service. The key is offered for this session only,
- * and is never written to the settings. */
+/* Without a Secret Service, the key is offered for this session only and
+ * is never written to the settings. */
 static void
 test_session_key (void)
 {
@@ -767,7 +767,7 @@ test_session_key (void)
   g_signal_connect (preferences, "backend-saved", G_CALLBACK (signal_id_cb), &saved);
   fill_chat_backend (preferences);
 
-  /* Cancel: nothing is saved, and the editor says so. */
+  /* Cancel: nothing is saved, and the editor shows why. */
   gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
   answer_dialog ("cancel");
   g_assert_false (saved.done);
@@ -800,7 +800,7 @@ test_session_key (void)
   g_assert_cmpstr (get_row_text (preferences, "key_row"), ==, "");
   gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.close-editor", NULL);
 
-  /* Removing the back-end forgets the session key too. */
+  /* Removing the back-end removes the session key too. */
   remove_and_wait (preferences, id);
   g_assert_null (menugen_secrets_get_session_key (id));
 

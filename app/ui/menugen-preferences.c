@@ -26,7 +26,7 @@ static const char * const builtin_workflows[] = { "qwen-image-edit", "flux-konte
 static const char * const dish_names_nicks[] = { "original", "translated", "both" };
 
 typedef enum {
-  KEY_STATE_UNKNOWN,   /* the keyring has not answered yet */
+  KEY_STATE_UNKNOWN,   /* the keyring lookup has not finished */
   KEY_STATE_NONE,
   KEY_STATE_KEYRING,
   KEY_STATE_SESSION,
@@ -117,7 +117,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* Text that holds an API key: wiped before it is freed. */
+/* Text that contains an API key, wiped before it is freed. */
 typedef char SecretText;
 
 static void
@@ -583,10 +583,13 @@ create_found_row (MenugenPreferences         *self,
 {
   AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
   GtkWidget *button = gtk_button_new_with_mnemonic (_("_Add"));
-  g_autofree char *subtitle = g_strdup_printf (_("%s · %s"), menugen_backend_kind_label (found->kind),
-                                               menugen_backend_config_get_url (found));
+  g_autofree char *subtitle = NULL;
   g_autofree char *add_label = g_strdup_printf (_("Add “%s”"), found->name);
   gboolean added = FALSE;
+
+  /* Translators: a found server's kind and its URL */
+  subtitle = g_strdup_printf (_("%s · %s"), menugen_backend_kind_label (found->kind),
+                              menugen_backend_config_get_url (found));
 
   for (guint i = 0; i < configured->len; i++)
     added |= same_server (configured->pdata[i], found);
@@ -725,7 +728,7 @@ show_key_state (MenugenPreferences *self,
       break;
     }
 
-  /* A stored key is never shown back; the password row only takes a new one. */
+  /* A stored key is never shown. The password row only takes a new one. */
   gtk_widget_set_visible (GTK_WIDGET (self->key_status_row), state != KEY_STATE_NONE);
   gtk_widget_set_visible (GTK_WIDGET (self->key_row), state == KEY_STATE_NONE);
 }
@@ -852,11 +855,12 @@ static void
 kind_selected_cb (MenugenPreferences *self)
 {
   const char *kind = get_editor_kind (self);
-  g_autoptr(MenugenBackendConfig) defaults = menugen_backend_config_new (kind);
+  g_autoptr(MenugenBackendConfig) defaults = NULL;
 
   if (self->filling_editor || g_strcmp0 (kind, self->editor_kind) == 0)
     return;
 
+  defaults = menugen_backend_config_new (kind);
   replace_default_text (self->name_row, menugen_backend_kind_label (self->editor_kind),
                         menugen_backend_kind_label (kind));
   replace_default_text (self->url_row, menugen_backend_kind_default_url (self->editor_kind),
@@ -1094,8 +1098,8 @@ session_key_response_cb (AdwMessageDialog *dialog,
   show_editor_message (self, _("Nothing was saved. Press Save to try the keyring again, or clear the API key to save the back-end without one."));
 }
 
-/* Case K2: the keyring refused the key. The user decides; the key is kept
- * in memory for this session or not at all, never in settings or a file. */
+/* Asks what to do with a key that the keyring rejected. The key is then
+ * kept in memory for this session or not at all, never in settings or a file. */
 static void
 offer_session_key (SaveOperation *operation,
                    const GError  *error)
@@ -1160,7 +1164,7 @@ key_cleared_cb (GObject      *source,
       g_debug ("Keyring did not clear the key of back-end %s: %s", operation->id, error->message);
       if (operation->self->disposed)
         return;
-      message = g_strdup_printf (_("“%s” was removed, but the keyring did not answer. If it holds “Menugen API key for %s”, delete that item in Passwords and Keys."),
+      message = g_strdup_printf (_("“%s” was removed, but deleting its key from the keyring failed. If the keyring contains “Menugen API key for %s”, delete that item in Passwords and Keys."),
                                  operation->name, operation->name);
       show_toast (operation->self, message);
     }
@@ -1284,11 +1288,20 @@ remove_backend_activated (GtkWidget  *widget,
 {
   MenugenPreferences *self = MENUGEN_PREFERENCES (widget);
   const char *id = g_variant_get_string (parameter, NULL);
-  g_autoptr(MenugenBackendConfig) config = menugen_config_load_backend (self->settings, id);
-  const char *name = is_blank (config->name) ? id : config->name;
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL,
-                                              _("Its settings and its API key will be deleted from this computer."));
-  AdwMessageDialog *message_dialog = ADW_MESSAGE_DIALOG (dialog);
+  g_auto(GStrv) ids = g_settings_get_strv (self->settings, "backends");
+  g_autoptr(MenugenBackendConfig) config = NULL;
+  const char *name;
+  GtkWidget *dialog;
+  AdwMessageDialog *message_dialog;
+
+  if (!g_strv_contains ((const char * const *) ids, id))
+    return;
+
+  config = menugen_config_load_backend (self->settings, id);
+  name = is_blank (config->name) ? id : config->name;
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL,
+                                   _("Its settings and its API key will be deleted from this computer."));
+  message_dialog = ADW_MESSAGE_DIALOG (dialog);
 
   adw_message_dialog_format_heading (message_dialog, _("Remove “%s”?"), name);
   adw_message_dialog_add_responses (message_dialog,
@@ -1404,10 +1417,14 @@ load_models_activated (GtkWidget  *widget,
                        GVariant   *parameter)
 {
   MenugenPreferences *self = MENUGEN_PREFERENCES (widget);
-  g_autoptr(MenugenBackendConfig) config = read_editor (self);
+  g_autoptr(MenugenBackendConfig) config = NULL;
   g_autoptr(MenugenBackend) backend = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (!g_str_equal (get_editor_kind (self), "comfyui"))
+    return;
+
+  config = read_editor (self);
   if (!check_editor (self, config, FALSE, &error))
     {
       show_editor_message (self, error->message);
@@ -1498,8 +1515,8 @@ settings_changed_cb (GSettings          *settings,
   update_preview (self);
 }
 
-/* Writes the template only when the user changed it; the built-in text is
- * stored as "" so that the setting follows later versions of it. */
+/* Writes the template only when the user changed it. The built-in text is
+ * stored as "", so that the setting follows later versions of it. */
 static void
 template_changed_cb (GtkTextBuffer      *buffer,
                      MenugenPreferences *self)

@@ -13,9 +13,13 @@ G_DECLARE_FINAL_TYPE (MenugenPreferences, menugen_preferences, MENUGEN, PREFEREN
  * The Preferences window: configured back-ends with their keys, the
  * instruction template with a live preview, and the network limits.
  *
- * Signals, emitted when the change is complete, settings and keyring both:
- * - "backend-saved" (const char *id): the editor saved a back-end
- * - "backend-removed" (const char *id): a back-end and its key are gone
+ * Signals:
+ * - "backend-saved" (const char *id): a back-end from the editor or from
+ *   the servers found is in the settings, and its key in the keyring or
+ *   the session store
+ * - "backend-removed" (const char *id): a back-end is gone from the
+ *   settings and deleting its key has finished. A failed deletion is
+ *   shown in a toast.
  */
 
 GtkWindow *menugen_preferences_new            (GtkWindow  *parent,
