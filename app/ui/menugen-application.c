@@ -31,6 +31,8 @@ static const struct {
   { "win.cancel", { "Escape", NULL } },
   { "win.save-as", { "<Control><Shift>s", NULL } },
   { "win.copy", { "<Control>c", NULL } },
+  { "win.print", { "<Control>p", NULL } },
+  { "win.history", { "<Control>h", NULL } },
   { "win.compare", { "<Control>t", NULL } },
   { "win.zoom-in", { "<Control>plus", "<Control>equal", "<Control>KP_Add", NULL } },
   { "win.zoom-out", { "<Control>minus", "<Control>KP_Subtract", NULL } },

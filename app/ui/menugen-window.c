@@ -11,6 +11,11 @@
 #include "core/menugen-http.h"
 #include "core/menugen-instruction.h"
 #include "core/menugen-secrets.h"
+#include "ui/menugen-drag.h"
+#include "ui/menugen-history-list.h"
+#include "ui/menugen-print.h"
+#include "ui/menugen-reopen.h"
+#include "ui/menugen-variants.h"
 #include "ui/menugen-window.h"
 
 /* Well above the size of a phone camera's JPEG. The cap keeps a link to
@@ -33,10 +38,13 @@ struct _MenugenWindow
   GtkLabel *error_label;
   GtkWidget *retry_button;
   GtkWidget *preferences_button;
+  AdwFlap *history_flap;
+  MenugenHistoryList *history_list;
   GtkStack *stack;
   GtkPicture *photo_picture;
   GtkLabel *photo_info_label;
   MenugenViewer *viewer;
+  MenugenVariants *variants;
   GtkExpander *notes_expander;
   GtkLabel *notes_label;
   GtkToggleButton *show_menu_button;
@@ -181,7 +189,9 @@ update_actions (MenugenWindow *self)
   gtk_widget_action_set_enabled (widget, "win.cancel", state == MENUGEN_WINDOW_STATE_BUSY);
   gtk_widget_action_set_enabled (widget, "win.save-as", result && self->entry != NULL);
   gtk_widget_action_set_enabled (widget, "win.copy", result);
-  gtk_widget_action_set_enabled (widget, "win.compare", result);
+  gtk_widget_action_set_enabled (widget, "win.print", result);
+  gtk_widget_action_set_enabled (widget, "win.compare", result && self->photo_texture != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->show_photo_button), self->photo_texture != NULL);
   gtk_widget_action_set_enabled (widget, "win.zoom-in", result);
   gtk_widget_action_set_enabled (widget, "win.zoom-out", result);
   gtk_widget_action_set_enabled (widget, "win.zoom-fit", result);
@@ -324,6 +334,7 @@ clear_result (MenugenWindow *self)
   g_clear_object (&self->result_texture);
   menugen_viewer_set_paintable (self->viewer, NULL);
   menugen_viewer_set_compare_paintable (self->viewer, NULL);
+  menugen_variants_set_current (self->variants, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->notes_expander), FALSE);
 }
 
@@ -740,12 +751,25 @@ paste_activated (GtkWidget  *widget,
     }
 }
 
+/* A menu or variant dragged from this window is already in history, and
+ * opening result.png as a new photo is never what such a drag means. */
+static gboolean
+is_own_drag (GtkDropTarget *target)
+{
+  GdkDrop *drop = gtk_drop_target_get_current_drop (target);
+
+  return drop != NULL && gdk_drop_get_drag (drop) != NULL;
+}
+
 static GdkDragAction
 drop_enter_cb (GtkDropTarget *target,
                double         x,
                double         y,
                MenugenWindow *self)
 {
+  if (is_own_drag (target))
+    return 0;
+
   gtk_widget_add_css_class (self->content_box, "drop-highlight");
 
   return GDK_ACTION_COPY;
@@ -766,6 +790,9 @@ drop_cb (GtkDropTarget *target,
          MenugenWindow *self)
 {
   gtk_widget_remove_css_class (self->content_box, "drop-highlight");
+
+  if (is_own_drag (target))
+    return FALSE;
 
   if (is_generating (self))
     {
@@ -980,6 +1007,7 @@ show_result (MenugenWindow       *self,
   menugen_viewer_set_show_compare (self->viewer, FALSE);
   menugen_viewer_zoom_to_fit (self->viewer);
   gtk_toggle_button_set_active (self->show_menu_button, TRUE);
+  menugen_variants_set_current (self->variants, entry);
   set_notes (self, menugen_job_get_notes (job), menugen_job_get_size_note (job));
 
   update_state (self);
@@ -996,6 +1024,11 @@ job_done_cb (GObject      *source,
   MenugenJob *job = MENUGEN_JOB (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(MenugenHistoryEntry) entry = menugen_job_run_finish (job, result, &error);
+
+  /* The saved entry belongs in the list even when the window has moved on.
+   * A closed window has no list any more. */
+  if (entry != NULL && self->history_list != NULL)
+    menugen_history_list_reload (self->history_list);
 
   /* A result that arrives after Cancel is already in history, where the
    * user finds it. The window has moved on. */
@@ -1315,6 +1348,276 @@ zoom_activated (GtkWidget  *widget,
     menugen_viewer_zoom_to_fit (self->viewer);
 }
 
+static char *
+describe_entry (MenugenHistoryEntry *entry)
+{
+  g_autofree char *date = menugen_history_entry_format_date (entry);
+
+  /* Translators: a window subtitle and print job name, and %s is a date */
+  return g_strdup_printf (_("Menu from %s"), date);
+}
+
+static void
+set_entry_notes (MenugenWindow       *self,
+                 MenugenHistoryEntry *entry)
+{
+  const char *instruction = menugen_history_entry_get_instruction (entry);
+  g_autoptr(GString) text = g_string_new (menugen_history_entry_get_notes (entry));
+
+  if (instruction != NULL && instruction[0] != '\0')
+    {
+      if (text->len > 0)
+        g_string_append (text, "\n\n");
+      /* Translators: the instruction text follows on the next line */
+      g_string_append (text, _("Instruction sent with the photo:"));
+      g_string_append_c (text, '\n');
+      g_string_append (text, instruction);
+    }
+
+  gtk_label_set_text (self->notes_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->notes_expander), text->len > 0);
+  gtk_expander_set_expanded (self->notes_expander, FALSE);
+}
+
+static void
+forget_photo (MenugenWindow *self,
+              const char    *name)
+{
+  clear_result (self);
+  g_clear_object (&self->photo);
+  g_clear_object (&self->photo_texture);
+  gtk_picture_set_paintable (self->photo_picture, NULL);
+  adw_window_title_set_subtitle (self->window_title, name);
+}
+
+/* Shows a reopened history entry. Its prepared photo becomes the current
+ * photo, so Generate runs again on exactly the pixels that were sent. */
+static void
+show_entry (MenugenWindow       *self,
+            MenugenHistoryEntry *entry,
+            GdkTexture          *texture,
+            MenugenPhoto        *photo)
+{
+  g_autofree char *name = describe_entry (entry);
+
+  if (photo != NULL)
+    set_photo (self, photo, name);
+  else
+    {
+      forget_photo (self, name);
+      show_toast (self, _("The photo of this menu is missing or damaged, so it cannot be compared or generated again."));
+    }
+
+  g_set_object (&self->entry, entry);
+  g_set_object (&self->result_texture, texture);
+  menugen_viewer_set_paintable (self->viewer, GDK_PAINTABLE (texture));
+  menugen_viewer_set_compare_paintable (self->viewer, GDK_PAINTABLE (self->photo_texture));
+  menugen_viewer_set_show_compare (self->viewer, FALSE);
+  menugen_viewer_zoom_to_fit (self->viewer);
+  gtk_toggle_button_set_active (self->show_menu_button, TRUE);
+  menugen_variants_set_current (self->variants, entry);
+  set_entry_notes (self, entry);
+
+  update_state (self);
+}
+
+static void
+entry_reopened_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(Operation) operation = user_data;
+  MenugenWindow *self = operation->self;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(MenugenPhoto) photo = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MenugenHistoryEntry) entry = menugen_reopen_entry_finish (result, &texture, &photo, &error);
+
+  if (operation_is_abandoned (operation))
+    return;
+
+  g_clear_object (&self->load_cancellable);
+
+  if (entry == NULL)
+    {
+      g_debug ("Could not reopen a history entry: %s", error->message);
+      menugen_window_show_error (self, error, FALSE);
+      update_state (self);
+      return;
+    }
+
+  g_debug ("Reopened history entry %s", menugen_history_entry_get_id (entry));
+  show_entry (self, entry, texture, photo);
+}
+
+static gboolean
+is_shown_entry (MenugenWindow       *self,
+                MenugenHistoryEntry *entry)
+{
+  return self->entry != NULL
+         && g_strcmp0 (menugen_history_entry_get_id (self->entry), menugen_history_entry_get_id (entry)) == 0;
+}
+
+/* Opens an entry chosen in the history list or the variants strip. */
+static void
+entry_activated_cb (GtkWidget           *source,
+                    MenugenHistoryEntry *entry,
+                    MenugenWindow       *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *busy_text = NULL;
+  GCancellable *cancellable;
+
+  if (is_generating (self))
+    {
+      show_toast (self, _("A menu is being generated. Wait for it or cancel it, then open another one."));
+      return;
+    }
+
+  if (adw_flap_get_folded (self->history_flap))
+    adw_flap_set_reveal_flap (self->history_flap, FALSE);
+
+  if (is_shown_entry (self, entry) && !is_loading (self))
+    return;
+
+  name = describe_entry (entry);
+  /* Translators: %s is “Menu from <date>” */
+  busy_text = g_strdup_printf (_("Opening %s…"), name);
+  cancellable = begin_load (self, busy_text);
+  menugen_reopen_entry_async (entry, cancellable, entry_reopened_cb,
+                              operation_new (self, cancellable, NULL));
+}
+
+/* The files of a deleted entry are gone, so Save As and drag-out of its
+ * menu would fail. The photo stays loaded. */
+static void
+entry_deleted_cb (MenugenHistoryList  *list,
+                  MenugenHistoryEntry *entry,
+                  MenugenWindow       *self)
+{
+  if (!is_shown_entry (self, entry))
+    return;
+
+  clear_result (self);
+  update_state (self);
+}
+
+static void
+history_problems_cb (MenugenHistoryList  *list,
+                     char               **messages,
+                     MenugenWindow       *self)
+{
+  guint count = g_strv_length (messages);
+  g_autofree char *title = g_strdup_printf (ngettext ("Skipped %u damaged menu in the history. The history panel shows why.",
+                                                      "Skipped %u damaged menus in the history. The history panel shows why.",
+                                                      count),
+                                            count);
+
+  show_toast (self, title);
+}
+
+static void
+history_activated (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  MenugenWindow *self = MENUGEN_WINDOW (widget);
+
+  adw_flap_set_reveal_flap (self->history_flap, !adw_flap_get_reveal_flap (self->history_flap));
+}
+
+static void
+print_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(MenugenWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (menugen_print_texture_finish (result, &error)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  show_message (self, error->message);
+}
+
+static void
+print_activated (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  MenugenWindow *self = MENUGEN_WINDOW (widget);
+  g_autofree char *title = NULL;
+
+  if (self->result_texture == NULL)
+    return;
+
+  title = self->entry != NULL ? describe_entry (self->entry) : g_strdup (_("Menu"));
+  menugen_print_texture_async (GTK_WINDOW (self), self->result_texture, title, self->cancellable,
+                               print_done_cb, g_object_ref (self));
+}
+
+static gboolean
+viewer_can_pan (MenugenWindow *self)
+{
+  GtkAdjustment *horizontal = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (self->viewer));
+  GtkAdjustment *vertical = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->viewer));
+
+  return gtk_adjustment_get_upper (horizontal) > gtk_adjustment_get_page_size (horizontal) + 0.5
+         || gtk_adjustment_get_upper (vertical) > gtk_adjustment_get_page_size (vertical) + 0.5;
+}
+
+/* Dragging a menu that fits the view copies it out as result.png. When
+ * it is larger than the view, the same gesture pans it instead. */
+static GdkContentProvider *
+result_drag_prepare_cb (GtkDragSource *source,
+                        double         x,
+                        double         y,
+                        MenugenWindow *self)
+{
+  if (self->entry == NULL || self->result_texture == NULL
+      || menugen_viewer_get_show_compare (self->viewer) || viewer_can_pan (self))
+    return NULL;
+
+  return menugen_content_provider_new_for_entry (self->entry, self->result_texture);
+}
+
+static void
+result_drag_begin_cb (GtkDragSource *source,
+                      GdkDrag       *drag,
+                      MenugenWindow *self)
+{
+  MenugenThumbnails *thumbnails = menugen_history_list_get_thumbnails (self->history_list);
+  GdkPaintable *icon = menugen_thumbnails_lookup (thumbnails, menugen_history_entry_get_result_file (self->entry));
+
+  if (icon != NULL)
+    gtk_drag_source_set_icon (source, icon, gdk_paintable_get_intrinsic_width (icon) / 2,
+                              gdk_paintable_get_intrinsic_height (icon) / 2);
+}
+
+static void
+add_result_drag_source (MenugenWindow *self)
+{
+  GtkDragSource *source = gtk_drag_source_new ();
+
+  gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
+  g_signal_connect (source, "prepare", G_CALLBACK (result_drag_prepare_cb), self);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (result_drag_begin_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->viewer), GTK_EVENT_CONTROLLER (source));
+}
+
+static void
+connect_history (MenugenWindow *self)
+{
+  g_signal_connect (self->history_list, "entry-activated", G_CALLBACK (entry_activated_cb), self);
+  g_signal_connect (self->history_list, "entry-deleted", G_CALLBACK (entry_deleted_cb), self);
+  g_signal_connect (self->history_list, "problems", G_CALLBACK (history_problems_cb), self);
+  g_signal_connect (self->variants, "entry-activated", G_CALLBACK (entry_activated_cb), self);
+  menugen_variants_set_model (self->variants, menugen_history_list_get_model (self->history_list));
+  menugen_variants_set_thumbnails (self->variants, menugen_history_list_get_thumbnails (self->history_list));
+  add_result_drag_source (self);
+}
+
 static void
 restore_size (MenugenWindow *self)
 {
@@ -1397,10 +1700,13 @@ bind_template (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, preferences_button);
+  gtk_widget_class_bind_template_child (widget_class, MenugenWindow, history_flap);
+  gtk_widget_class_bind_template_child (widget_class, MenugenWindow, history_list);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, photo_picture);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, photo_info_label);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, viewer);
+  gtk_widget_class_bind_template_child (widget_class, MenugenWindow, variants);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, notes_expander);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, notes_label);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, show_menu_button);
@@ -1423,6 +1729,8 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_activated);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_as_activated);
   gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_activated);
+  gtk_widget_class_install_action (widget_class, "win.print", NULL, print_activated);
+  gtk_widget_class_install_action (widget_class, "win.history", NULL, history_activated);
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_activated);
   gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_activated);
   gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_activated);
@@ -1443,6 +1751,8 @@ menugen_window_class_init (MenugenWindowClass *klass)
   window_class->close_request = menugen_window_close_request;
 
   g_type_ensure (MENUGEN_TYPE_VIEWER);
+  g_type_ensure (MENUGEN_TYPE_HISTORY_LIST);
+  g_type_ensure (MENUGEN_TYPE_VARIANTS);
   bind_template (widget_class);
   install_actions (widget_class);
 }
@@ -1454,6 +1764,7 @@ menugen_window_init (MenugenWindow *self)
 
   self->cancellable = g_cancellable_new ();
   add_drop_target (self);
+  connect_history (self);
 
   g_signal_connect_swapped (self->show_photo_button, "notify::active",
                             G_CALLBACK (show_photo_toggled_cb), self);
@@ -1476,6 +1787,7 @@ attach_application (MenugenWindow      *self,
 
   restore_size (self);
   reload_backends (self);
+  menugen_history_list_set_history (self->history_list, self->history);
   g_signal_connect (self->settings, "changed", G_CALLBACK (settings_changed_cb), self);
 }
 
