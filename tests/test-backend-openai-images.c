@@ -800,6 +800,54 @@ test_unreachable (void)
   g_assert_null (strstr (outcome.error->message, FAKE_KEY));
 }
 
+/* Sends the status in @user_data without any body, as a proxy or a crashed
+ * server may. */
+static void
+bare_status_cb (SoupServer        *server,
+                SoupServerMessage *message,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  soup_server_message_set_status (message, GPOINTER_TO_UINT (user_data), NULL);
+}
+
+static void
+test_error_without_body (void)
+{
+  const guint statuses[] = { 400, 404, 500, 502 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+      g_autoptr(MenugenBackendConfig) config = menugen_backend_config_new ("openai-images");
+      g_autoptr(MenugenBackend) backend = NULL;
+      g_autoptr(MenugenRequest) request = make_jpeg_request (60, 80);
+      g_autoptr(GError) error = NULL;
+      g_autoslist(GUri) uris = NULL;
+      g_auto(Outcome) outcome = { 0 };
+      g_autofree char *status_text = g_strdup_printf ("HTTP %u", statuses[i]);
+
+      soup_server_add_handler (server, NULL, bare_status_cb, GUINT_TO_POINTER (statuses[i]), NULL);
+      soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+      g_assert_no_error (error);
+      uris = soup_server_get_uris (server);
+
+      g_free (config->url);
+      config->url = g_strdup_printf ("http://127.0.0.1:%d/v1", g_uri_get_port (uris->data));
+      config->api_key = g_strdup (FAKE_KEY);
+      backend = menugen_backend_openai_images_new (config);
+
+      run_request (backend, request, NULL, &outcome);
+
+      g_assert_nonnull (outcome.error);
+      g_assert_true (outcome.error->domain == MENUGEN_ERROR);
+      g_assert_nonnull (strstr (outcome.error->message, status_text));
+      g_assert_null (outcome.result);
+      soup_server_disconnect (server);
+    }
+}
+
 static void
 test_progress_stages (void)
 {
@@ -857,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/backend-openai-images/cancel", test_cancel);
   g_test_add_func ("/backend-openai-images/unreachable", test_unreachable);
   g_test_add_func ("/backend-openai-images/progress-stages", test_progress_stages);
+  g_test_add_func ("/backend-openai-images/error-without-body", test_error_without_body);
 
   return g_test_run ();
 }

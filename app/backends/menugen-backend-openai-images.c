@@ -541,7 +541,7 @@ parse_service_error (GBytes       *body,
       if (out->message == NULL)
         out->message = dup_member_text (object, "detail");
     }
-  else if (root == NULL && g_bytes_get_size (body) < 300
+  else if (root == NULL && g_bytes_get_size (body) > 0 && g_bytes_get_size (body) < 300
            && g_utf8_validate (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
     {
       g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
