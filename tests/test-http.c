@@ -93,6 +93,14 @@ handler_cb (SoupServer        *server,
       soup_message_headers_append (soup_server_message_get_response_headers (message), "Retry-After", "37");
       soup_server_message_set_status (message, 429, NULL);
     }
+  else if (g_str_equal (path, "/redirect"))
+    {
+      const char *status = g_hash_table_lookup (query, "status");
+
+      soup_message_headers_append (soup_server_message_get_response_headers (message), "Location",
+                                   g_hash_table_lookup (query, "to"));
+      soup_server_message_set_status (message, (guint) g_ascii_strtoull (status, NULL, 10), NULL);
+    }
   else
     soup_server_message_set_status (message, 404, NULL);
 }
@@ -284,6 +292,109 @@ test_http_retry_after (Fixture       *fixture,
   g_bytes_unref (third.body);
 }
 
+/* The target of a redirect counts the requests that reach it. */
+static void
+count_request_cb (SoupServer        *server,
+                  SoupServerMessage *message,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+  soup_server_message_set_status (message, 200, NULL);
+  soup_server_message_set_response (message, "text/plain", SOUP_MEMORY_STATIC, "target", 6);
+}
+
+static SoupServer *
+start_redirect_target (guint  *count,
+                       char  **url_out)
+{
+  SoupServer *server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  soup_server_add_handler (server, NULL, count_request_cb, count, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  *url_out = g_strdup_printf ("http://127.0.0.1:%d/elsewhere", g_uri_get_port (uris->data));
+
+  return server;
+}
+
+static char *
+build_redirect_url (Fixture    *fixture,
+                    const char *status,
+                    const char *target_url)
+{
+  g_autofree char *escaped = g_uri_escape_string (target_url, NULL, FALSE);
+
+  return g_strdup_printf ("%s/redirect?status=%s&to=%s", fixture->base_url, status, escaped);
+}
+
+/* A key or a photo must not follow a redirect to an address that
+ * menugen_http_check_url() never checked, whatever the redirect status. */
+static void
+test_http_redirect_not_followed (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  const char *statuses[] = { "301", "302", "303", "307", "308" };
+  guint count = 0;
+  g_autofree char *target_url = NULL;
+  g_autoptr(SoupServer) target = start_redirect_target (&count, &target_url);
+  g_autofree char *target_origin = g_strndup (target_url, strlen (target_url) - strlen ("/elsewhere"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    for (guint with_key = 0; with_key < 2; with_key++)
+      {
+        g_autofree char *url = build_redirect_url (fixture, statuses[i], target_url);
+        g_autoptr(SoupMessage) message = soup_message_new (with_key ? "GET" : "POST", url);
+        g_autoptr(GBytes) body = g_bytes_new_static ("{}", 2);
+        Outcome outcome = { 0 };
+
+        if (with_key)
+          soup_message_headers_replace (soup_message_get_request_headers (message),
+                                        "x-goog-api-key", "test-key-not-real");
+        else
+          soup_message_set_request_body_from_bytes (message, "application/json", body);
+
+        menugen_http_send_async (message, NULL, NULL, send_done_cb, &outcome);
+        g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+
+        g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_INSECURE);
+        g_assert_nonnull (strstr (outcome.error->message, target_origin + strlen ("http://")));
+        g_assert_null (strstr (outcome.error->message, "test-key-not-real"));
+        g_assert_null (strstr (outcome.error->message, "/elsewhere"));
+        g_clear_error (&outcome.error);
+      }
+
+  g_assert_cmpuint (count, ==, 0);
+  soup_server_disconnect (target);
+}
+
+/* Image downloads carry neither a key nor a body, and storage hosts do
+ * redirect them. */
+static void
+test_http_redirect_followed_for_plain_get (Fixture       *fixture,
+                                           gconstpointer  data)
+{
+  guint count = 0;
+  g_autofree char *target_url = NULL;
+  g_autoptr(SoupServer) target = start_redirect_target (&count, &target_url);
+  g_autofree char *url = build_redirect_url (fixture, "302", target_url);
+  Outcome outcome = { 0 };
+  g_autoptr(SoupMessage) message = send_and_wait (url, NULL, NULL, &outcome);
+
+  g_assert_no_error (outcome.error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (outcome.body, NULL), g_bytes_get_size (outcome.body), "target", 6);
+  g_assert_cmpuint (count, ==, 1);
+  g_bytes_unref (outcome.body);
+  soup_server_disconnect (target);
+}
+
 static void
 test_http_parse_json_rejects_html (void)
 {
@@ -379,6 +490,8 @@ main (int   argc,
   g_test_add ("/http/cancel", Fixture, NULL, fixture_set_up, test_http_cancel, fixture_tear_down);
   g_test_add ("/http/unreachable", Fixture, NULL, fixture_set_up, test_http_unreachable, fixture_tear_down);
   g_test_add ("/http/retry-after", Fixture, NULL, fixture_set_up, test_http_retry_after, fixture_tear_down);
+  g_test_add ("/http/redirect-not-followed", Fixture, NULL, fixture_set_up, test_http_redirect_not_followed, fixture_tear_down);
+  g_test_add ("/http/redirect-followed-for-plain-get", Fixture, NULL, fixture_set_up, test_http_redirect_followed_for_plain_get, fixture_tear_down);
   g_test_add_func ("/http/parse-json-rejects-html", test_http_parse_json_rejects_html);
   g_test_add_func ("/http/check-url", test_http_check_url);
   g_test_add_func ("/http/host-is-local", test_http_host_is_local);

@@ -149,6 +149,69 @@ outer_cancelled_cb (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+/* Names a URI's origin as host or host:port, for messages. The path and
+ * query are left out, as a redirect target may carry a token in them. */
+static char *
+describe_origin (GUri *uri)
+{
+  if (g_uri_get_port (uri) > 0)
+    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+
+  return g_strdup (g_uri_get_host (uri));
+}
+
+/* Tells whether @message carries an API key in one of the headers that
+ * the back-ends and the usual gateways use. */
+static gboolean
+carries_credentials (SoupMessage *message)
+{
+  static const char * const headers[] = {
+    "Authorization", "x-goog-api-key", "api-key", "x-api-key", NULL
+  };
+  SoupMessageHeaders *request_headers = soup_message_get_request_headers (message);
+
+  for (guint i = 0; headers[i] != NULL; i++)
+    if (soup_message_headers_get_one (request_headers, headers[i]) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* libsoup follows redirects to any host and keeps the request headers, so
+ * a redirect would send the key, and with 307 or 308 the photo, to an
+ * address that menugen_http_check_url() never saw. Such requests are not
+ * redirected, and a redirect ends them with this error. */
+static gboolean
+must_not_redirect (SoupMessage *message)
+{
+  const char *method = soup_message_get_method (message);
+
+  return carries_credentials (message)
+         || (g_strcmp0 (method, SOUP_METHOD_GET) != 0 && g_strcmp0 (method, SOUP_METHOD_HEAD) != 0);
+}
+
+static void
+return_redirect_error (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+  SoupMessage *message = data->message;
+  GUri *uri = soup_message_get_uri (message);
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                       "Location");
+  g_autoptr(GUri) target = location != NULL ? g_uri_parse_relative (uri, location, G_URI_FLAGS_NONE, NULL)
+                                            : NULL;
+  g_autofree char *origin = describe_origin (uri);
+  g_autofree char *target_origin = target != NULL && g_uri_get_host (target) != NULL
+                                   ? describe_origin (target) : g_strdup (_("another address"));
+
+  g_debug ("HTTP %s %s was redirected (%u) to %s, which is not followed",
+           soup_message_get_method (message), g_uri_get_path (uri),
+           soup_message_get_status (message), target_origin);
+  g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_INSECURE,
+                           _("The server at %s redirected the request to %s, and Menugen does not follow redirects with a photo or an API key. Enter the address it redirects to as the server URL if you trust it."),
+                           origin, target_origin);
+}
+
 static void read_next (GTask *task);
 
 static void
@@ -220,6 +283,14 @@ send_cb (GObject      *source,
            g_uri_get_path (soup_message_get_uri (data->message)),
            soup_message_get_status (data->message));
 
+  if (SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (data->message))
+      && soup_message_query_flags (data->message, SOUP_MESSAGE_NO_REDIRECT))
+    {
+      g_clear_handle_id (&data->timer_id, g_source_remove);
+      return_redirect_error (task);
+      return;
+    }
+
   length = soup_message_headers_get_content_length (soup_message_get_response_headers (data->message));
   if (length > 0 && (guint64) length > data->limits.max_response_bytes)
     {
@@ -246,7 +317,9 @@ send_cb (GObject      *source,
  * Sends @message on the shared session and reads the whole body, whatever
  * the HTTP status: callers check soup_message_get_status() before parsing.
  * The connect timeout runs until the request body is written, the read
- * timeout from then on.
+ * timeout from then on. Only GET and HEAD requests without a key follow
+ * redirects; for any other request a redirect is a %MENUGEN_ERROR_INSECURE
+ * error.
  */
 void
 menugen_http_send_async (SoupMessage             *message,
@@ -279,6 +352,9 @@ menugen_http_send_async (SoupMessage             *message,
                                                    data->inner, NULL);
     }
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+
+  if (must_not_redirect (message))
+    soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
   data->wrote_body_handler = g_signal_connect (message, "wrote-body", G_CALLBACK (wrote_body_cb), data);
   if (data->limits.connect_timeout_s > 0)
