@@ -3,8 +3,12 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "core/menugen-png.h"
@@ -393,6 +397,16 @@ assert_output_folder_clean (const Scratch *scratch)
   g_assert_cmpuint (count, ==, 1);
 }
 
+static void
+assert_output_folder_empty (const Scratch *scratch)
+{
+  g_autofree char *folder = g_path_get_dirname (scratch->output);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+
+  g_assert_nonnull (dir);
+  g_assert_null (g_dir_read_name (dir));
+}
+
 /* Up to three real menu photos, or one generated portrait JPEG when the
  * shared folder is absent. Generated files go into @scratch_dir. */
 static GPtrArray *
@@ -683,6 +697,196 @@ test_missing_output (void)
   scratch_clear (&scratch);
 }
 
+/* Runs one Gemini job whose --output is @output, with a small generated
+ * photo at @photo, and returns the run. The fake's stderr goes to
+ * @fake_stderr. */
+static CliResult *
+run_with_output (Scratch     *scratch,
+                 const char  *photo,
+                 const char  *output,
+                 char       **fake_stderr)
+{
+  FakeProcess *fake = fake_process_start ("gemini", "success-portrait");
+  CliResult *cli;
+
+  if (!g_file_test (photo, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+
+      g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+    }
+
+  {
+    const char *args[] = { "--generate", photo, "--output", output,
+                           "--backend", "gemini", "--url", fake->url, NULL };
+
+    cli = run_cli (scratch, FAKE_KEY, args);
+  }
+  *fake_stderr = fake_process_stop (fake);
+
+  return cli;
+}
+
+static gboolean
+file_starts_with_png_signature (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  return g_file_get_contents (path, &contents, &length, NULL)
+         && length > 8 && memcmp (contents, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+/* Writing over the photo would destroy it, so the run stops before the
+ * request, whether --output names the photo or a link to it. */
+static void
+test_output_is_photo (void)
+{
+  Scratch scratch;
+  g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+  g_autofree char *photo = NULL;
+  g_autofree char *link = NULL;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  link = g_build_filename (scratch.root, "menu-link.png", NULL);
+  g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+  g_assert_cmpint (symlink (photo, link), ==, 0);
+
+  {
+    const char *outputs[] = { photo, link };
+
+    for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+      {
+        g_autoptr(CliResult) cli = NULL;
+        g_autofree char *fake_stderr = NULL;
+        g_autofree char *error_line = NULL;
+        g_autofree char *after = NULL;
+        gsize after_length = 0;
+
+        cli = run_with_output (&scratch, photo, outputs[i], &fake_stderr);
+
+        g_assert_cmpint (cli->status, ==, 1);
+        error_line = assert_one_error_line (cli);
+        g_assert_nonnull (strstr (error_line, outputs[i]));
+        g_assert_nonnull (strstr (error_line, "--output"));
+        assert_no_requests (fake_stderr);
+        g_assert_true (g_file_get_contents (photo, &after, &after_length, NULL));
+        g_assert_cmpmem (after, after_length, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg));
+      }
+  }
+
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  scratch_clear (&scratch);
+}
+
+/* A folder or a dangling link as --output fails before the request. */
+static void
+test_output_unusable (void)
+{
+  Scratch scratch;
+  g_autofree char *photo = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *dangling = NULL;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  folder = g_path_get_dirname (scratch.output);
+  dangling = g_build_filename (scratch.root, "dangling.png", NULL);
+  g_assert_cmpint (symlink ("missing-folder/menu.png", dangling), ==, 0);
+
+  {
+    const char *outputs[] = { folder, dangling };
+
+    for (guint i = 0; i < G_N_ELEMENTS (outputs); i++)
+      {
+        g_autoptr(CliResult) cli = NULL;
+        g_autofree char *fake_stderr = NULL;
+        g_autofree char *error_line = NULL;
+        g_autoptr(GPtrArray) folders = NULL;
+
+        cli = run_with_output (&scratch, photo, outputs[i], &fake_stderr);
+
+        g_assert_cmpint (cli->status, ==, 1);
+        error_line = assert_one_error_line (cli);
+        g_assert_nonnull (strstr (error_line, outputs[i]));
+        assert_no_requests (fake_stderr);
+        folders = list_history_folders (&scratch);
+        g_assert_cmpuint (folders->len, ==, 0);
+        g_assert_cmpstr (cli->stdout_text, ==, "");
+      }
+  }
+
+  g_assert_true (g_file_test (dangling, G_FILE_TEST_IS_SYMLINK));
+  assert_output_folder_empty (&scratch);
+  scratch_clear (&scratch);
+}
+
+/* A symbolic link as --output stays a link, and the file it leads to gets
+ * the PNG. */
+static void
+test_output_symlink_kept (void)
+{
+  Scratch scratch;
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *photo = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *expected_stdout = NULL;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  target = g_build_filename (scratch.root, "illustrated.png", NULL);
+  g_assert_true (g_file_set_contents (target, "old", -1, NULL));
+  g_assert_cmpint (symlink (target, scratch.output), ==, 0);
+
+  cli = run_with_output (&scratch, photo, scratch.output, &fake_stderr);
+
+  g_assert_cmpint (cli->status, ==, 0);
+  g_assert_true (g_file_test (scratch.output, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (file_starts_with_png_signature (target));
+  expected_stdout = g_strconcat (scratch.output, "\n", NULL);
+  g_assert_true (g_str_has_suffix (cli->stdout_text, expected_stdout));
+  assert_output_folder_clean (&scratch);
+  scratch_clear (&scratch);
+}
+
+/* A pipe (or a device such as /dev/null or /dev/stdout) is written in
+ * place: renaming over it would replace the node. Stdout then carries no
+ * path, as it may be that very pipe. */
+static void
+test_output_fifo_written_in_place (void)
+{
+  Scratch scratch;
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *photo = NULL;
+  g_autofree char *fifo = NULL;
+  char buffer[16] = { 0 };
+  GStatBuf status;
+  int reader;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  fifo = g_build_filename (scratch.root, "menu.fifo", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  /* The PNG of the 768 x 1024 fake image is a few kilobytes, well within
+   * the pipe buffer, so the writer does not wait for this reader. */
+  reader = open (fifo, O_RDONLY | O_NONBLOCK);
+  g_assert_cmpint (reader, >=, 0);
+  cli = run_with_output (&scratch, photo, fifo, &fake_stderr);
+
+  g_assert_cmpint (cli->status, ==, 0);
+  g_assert_cmpint (read (reader, buffer, 8), ==, 8);
+  g_assert_cmpmem (buffer, 8, "\x89PNG\r\n\x1a\n", 8);
+  close (reader);
+  g_assert_cmpint (g_lstat (fifo, &status), ==, 0);
+  g_assert_true (S_ISFIFO (status.st_mode));
+  g_assert_null (strstr (cli->stdout_text, fifo));
+  scratch_clear (&scratch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -698,6 +902,10 @@ main (int   argc,
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/unknown-backend", test_unknown_backend);
   g_test_add_func ("/cli/missing-output", test_missing_output);
+  g_test_add_func ("/cli/output-is-photo", test_output_is_photo);
+  g_test_add_func ("/cli/output-unusable", test_output_unusable);
+  g_test_add_func ("/cli/output-symlink-kept", test_output_symlink_kept);
+  g_test_add_func ("/cli/output-fifo-written-in-place", test_output_fifo_written_in_place);
 
   return g_test_run ();
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
@@ -47,8 +48,10 @@ typedef struct {
   MenugenInstructionOptions instruction_options;
   char *language;
   char *photo_path;
-  GFile *output;
-  GFile *output_tmp;
+  GFile *output;               /* the path given to --output */
+  GFile *output_target;        /* the file that the copy replaces, symbolic links resolved */
+  GFile *output_tmp;           /* the hidden copy next to output_target, or NULL */
+  GFile *result_file;          /* result.png in the history entry */
   gsize photo_bytes;
   char *last_line;
   guint sigint_id;
@@ -81,8 +84,14 @@ cli_run_clear (CliRun *run)
   g_clear_object (&run->job);
   g_clear_object (&run->backend);
   g_clear_object (&run->history);
+  /* Removes the hidden copy that a failed or interrupted run leaves. */
+  if (run->output_tmp != NULL)
+    g_file_delete (run->output_tmp, NULL, NULL);
+
   g_clear_object (&run->output);
+  g_clear_object (&run->output_target);
   g_clear_object (&run->output_tmp);
+  g_clear_object (&run->result_file);
   g_free (run->language);
   g_free (run->photo_path);
   g_free (run->last_line);
@@ -324,34 +333,162 @@ set_instruction_options (CliRun      *run,
   return TRUE;
 }
 
-/* Rejects an --output whose folder is missing before anything is paid for. */
-static gboolean
-check_output (CliRun      *run,
-              const char  *path,
-              GError     **error)
-{
-  g_autoptr(GFile) parent = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *tmp_name = NULL;
+static GError *
+new_output_error (const char *format,
+                  ...) G_GNUC_PRINTF (1, 2);
 
-  run->output = g_file_new_for_commandline_arg (path);
-  parent = g_file_get_parent (run->output);
+static GError *
+new_output_error (const char *format,
+                  ...)
+{
+  va_list args;
+  GError *error;
+
+  va_start (args, format);
+  error = g_error_new_valist (MENUGEN_ERROR, MENUGEN_ERROR_FAILED, format, args);
+  va_end (args);
+
+  return error;
+}
+
+/* Returns the device and inode of @file, following symbolic links, or
+ * NULL when it does not exist. */
+static char *
+get_file_identity (GFile *file)
+{
+  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_UNIX_DEVICE "," G_FILE_ATTRIBUTE_UNIX_INODE,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_UNIX_INODE))
+    return NULL;
+
+  return g_strdup_printf ("%u:%" G_GUINT64_FORMAT,
+                          g_file_info_get_attribute_uint32 (info, G_FILE_ATTRIBUTE_UNIX_DEVICE),
+                          g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_UNIX_INODE));
+}
+
+/* Returns the file that @output's symbolic links lead to, so that the
+ * rename replaces that file and keeps the links. */
+static GFile *
+resolve_links (GFile *output)
+{
+  g_autofree char *path = g_file_get_path (output);
+  char *resolved = path != NULL ? realpath (path, NULL) : NULL;
+  GFile *target;
+
+  if (resolved == NULL)
+    return g_object_ref (output);
+
+  target = g_file_new_for_path (resolved);
+  free (resolved);
+
+  return target;
+}
+
+/* Creates the hidden copy next to the target now, so that a folder that
+ * cannot be written fails before the request is paid for. The final rename
+ * in the same folder is atomic. */
+static gboolean
+create_hidden_copy (CliRun      *run,
+                    const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GFile) parent = g_file_get_parent (run->output_target);
+  g_autofree char *name = g_file_get_basename (run->output_target);
+  g_autofree char *tmp_name = g_strdup_printf (".%s.%d.tmp", name, (int) getpid ());
+  g_autoptr(GFileOutputStream) stream = NULL;
+  g_autoptr(GError) local_error = NULL;
+
   if (parent == NULL
       || g_file_query_file_type (parent, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
     {
-      g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
-                   _("The folder of the output file “%s” does not exist. Create it or choose another --output path."),
-                   path);
+      g_propagate_error (error, new_output_error (_("The folder of the output file “%s” does not exist. Create it or choose another --output path."),
+                                                  path));
       return FALSE;
     }
 
-  /* The copy goes to a hidden name in the same folder first, so that the
-   * final rename is atomic. */
-  name = g_file_get_basename (run->output);
-  tmp_name = g_strdup_printf (".%s.%d.tmp", name, (int) getpid ());
   run->output_tmp = g_file_get_child (parent, tmp_name);
+  stream = g_file_replace (run->output_tmp, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &local_error);
+  if (stream == NULL || !g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, &local_error))
+    {
+      g_clear_object (&run->output_tmp);
+      g_propagate_error (error, new_output_error (_("The output file “%s” cannot be written: %s. Choose another --output path."),
+                                                  path, local_error->message));
+      return FALSE;
+    }
 
   return TRUE;
+}
+
+/* Checks --output before anything is paid for: its folder must exist and
+ * be writable, and it must be neither a folder nor the photo itself. A
+ * device or a pipe, such as /dev/stdout, is written in place, because
+ * renaming over it would replace the device node or the link. */
+static gboolean
+check_output (CliRun      *run,
+              const char  *path,
+              const char  *photo_path,
+              GError     **error)
+{
+  g_autoptr(GFile) photo = g_file_new_for_commandline_arg (photo_path);
+  g_autofree char *output_identity = NULL;
+  g_autofree char *photo_identity = NULL;
+
+  run->output = g_file_new_for_commandline_arg (path);
+
+  switch (g_file_query_file_type (run->output, G_FILE_QUERY_INFO_NONE, NULL))
+    {
+    case G_FILE_TYPE_DIRECTORY:
+      g_propagate_error (error, new_output_error (_("The output path “%s” is a folder. Give the path of a PNG file in it, such as --output %s/menu.png."),
+                                                  path, path));
+      return FALSE;
+
+    case G_FILE_TYPE_SPECIAL:
+      return TRUE;
+
+    /* GIO reports the link itself when following it fails. */
+    case G_FILE_TYPE_SYMBOLIC_LINK:
+      g_propagate_error (error, new_output_error (_("The output path “%s” is a symbolic link that leads nowhere. Remove it or choose another --output path."),
+                                                  path));
+      return FALSE;
+
+    case G_FILE_TYPE_UNKNOWN:
+      run->output_target = g_object_ref (run->output);
+      break;
+
+    default:
+      output_identity = get_file_identity (run->output);
+      photo_identity = get_file_identity (photo);
+      if (output_identity != NULL && g_strcmp0 (output_identity, photo_identity) == 0)
+        {
+          g_propagate_error (error, new_output_error (_("The output file “%s” is the menu photo itself. Choose another --output path, so that the photo is kept."),
+                                                      path));
+          return FALSE;
+        }
+      run->output_target = resolve_links (run->output);
+      break;
+    }
+
+  return create_hidden_copy (run, path, error);
+}
+
+static void
+fail_writing (CliRun *run,
+              GError *error)
+{
+  g_autoptr(GError) failure = NULL;
+  g_autofree char *path = g_file_get_path (run->output);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      finish (run, error);
+      return;
+    }
+
+  failure = g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+                         _("Could not write “%s”: %s. The result is kept in the history folder."),
+                         path, error->message);
+  finish (run, failure);
 }
 
 static void
@@ -364,28 +501,74 @@ copied_cb (GObject      *source,
   g_autofree char *path = g_file_get_path (run->output);
 
   if (!g_file_copy_finish (G_FILE (source), result, &error)
-      || !g_file_move (run->output_tmp, run->output,
+      || !g_file_move (run->output_tmp, run->output_target,
                        G_FILE_COPY_OVERWRITE | G_FILE_COPY_NO_FALLBACK_FOR_MOVE,
                        NULL, NULL, NULL, &error))
     {
-      g_autoptr(GError) failure = NULL;
-
-      g_file_delete (run->output_tmp, NULL, NULL);
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          finish (run, error);
-          return;
-        }
-
-      failure = g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
-                             _("Could not write “%s”: %s. The result is kept in the history folder."),
-                             path, error->message);
-      finish (run, failure);
+      fail_writing (run, error);
       return;
     }
 
   g_print ("%s\n", path);
   finish (run, NULL);
+}
+
+/* A device or pipe output gets the PNG alone, so its path is not printed
+ * on stdout, which may be that very pipe. */
+static void
+spliced_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  CliRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, &error) < 0)
+    {
+      fail_writing (run, error);
+      return;
+    }
+
+  finish (run, NULL);
+}
+
+static void
+stream_opened_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CliRun *run = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileOutputStream) output = g_file_append_to_finish (G_FILE (source), result, &error);
+  g_autoptr(GFileInputStream) input = NULL;
+
+  if (output != NULL)
+    input = g_file_read (run->result_file, run->cancellable, &error);
+
+  if (input == NULL)
+    {
+      fail_writing (run, error);
+      return;
+    }
+
+  g_output_stream_splice_async (G_OUTPUT_STREAM (output), G_INPUT_STREAM (input),
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                G_PRIORITY_DEFAULT, run->cancellable, spliced_cb, run);
+}
+
+static void
+write_output (CliRun *run)
+{
+  if (run->output_tmp == NULL)
+    {
+      g_file_append_to_async (run->output, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
+                              run->cancellable, stream_opened_cb, run);
+      return;
+    }
+
+  g_file_copy_async (run->result_file, run->output_tmp,
+                     G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, run->cancellable,
+                     NULL, NULL, copied_cb, run);
 }
 
 static void
@@ -425,9 +608,8 @@ job_done_cb (GObject      *source,
     }
 
   print_result (run, entry);
-  g_file_copy_async (menugen_history_entry_get_result_file (entry), run->output_tmp,
-                     G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, run->cancellable,
-                     NULL, NULL, copied_cb, run);
+  run->result_file = g_object_ref (menugen_history_entry_get_result_file (entry));
+  write_output (run);
 }
 
 static char *
@@ -605,7 +787,7 @@ set_up_run (CliRun      *run,
   if (run->backend == NULL)
     return FALSE;
 
-  if (!check_output (run, options->output_path, error))
+  if (!check_output (run, options->output_path, options->photo_path, error))
     return FALSE;
 
   run->history = menugen_history_new_default ();
@@ -654,7 +836,8 @@ menugen_cli_is_requested (int    argc,
  *
  * Runs one job without a display: loads the photo, runs the same
  * #MenugenJob as the window, saves it to history and copies its PNG to
- * --output. Stages go to stderr, the output path to stdout.
+ * --output. Stages go to stderr, the output path to stdout unless
+ * --output is a device or a pipe.
  *
  * Returns: the exit status: 0 on success, 1 when the job failed, 2 for a
  *   wrong command line, 130 when interrupted
@@ -688,8 +871,6 @@ menugen_cli_run (int    argc,
   menugen_photo_load_async (photo_file, &limits, run.cancellable, photo_loaded_cb, &run);
   g_main_loop_run (run.loop);
 
-  /* Removes the partial copy that a second SIGINT can leave behind. */
-  g_file_delete (run.output_tmp, NULL, NULL);
   status = run.exit_status;
   cli_options_clear (&options);
   cli_run_clear (&run);
