@@ -887,6 +887,58 @@ test_output_fifo_written_in_place (void)
   scratch_clear (&scratch);
 }
 
+/* A key read from a file saved on Windows ends in a carriage return, which
+ * is trimmed. A key with a tab or a non-ASCII character inside is rejected
+ * before any request, because the server could echo it in a form that
+ * escapes the masking. */
+static void
+test_key_with_stray_characters (void)
+{
+  const struct {
+    const char *key;
+    int status;
+  } cases[] = {
+    { FAKE_KEY "\r\n", 0 },
+    { "  " FAKE_KEY " ", 0 },
+    { "test-key-\tnot-real", 1 },
+    { "test-key-n\xc3\xb6t-real", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(CliResult) cli = NULL;
+      g_autofree char *fake_stderr = NULL;
+      g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+      g_autofree char *photo = NULL;
+      FakeProcess *fake = fake_process_start ("gemini", "success-portrait");
+      Scratch scratch;
+
+      scratch_init (&scratch);
+      photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+      g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+      {
+        const char *args[] = { "--generate", photo, "--output", scratch.output,
+                               "--backend", "gemini", "--url", fake->url, NULL };
+
+        cli = run_cli (&scratch, cases[i].key, args);
+      }
+      fake_stderr = fake_process_stop (fake);
+
+      g_assert_cmpint (cli->status, ==, cases[i].status);
+      if (cases[i].status != 0)
+        {
+          g_autofree char *error_line = assert_one_error_line (cli);
+
+          g_assert_nonnull (strstr (error_line, "API key"));
+          assert_no_requests (fake_stderr);
+          g_assert_null (strstr (cli->stderr_text, "not-real"));
+        }
+
+      assert_no_key_anywhere (&scratch, cli);
+      scratch_clear (&scratch);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -906,6 +958,7 @@ main (int   argc,
   g_test_add_func ("/cli/output-unusable", test_output_unusable);
   g_test_add_func ("/cli/output-symlink-kept", test_output_symlink_kept);
   g_test_add_func ("/cli/output-fifo-written-in-place", test_output_fifo_written_in_place);
+  g_test_add_func ("/cli/key-with-stray-characters", test_key_with_stray_characters);
 
   return g_test_run ();
 }

@@ -172,6 +172,27 @@ test_secrets_environment (void)
   g_unsetenv ("OPENROUTER_API_KEY");
 }
 
+static void
+test_secrets_key_is_valid (void)
+{
+  const char *valid[] = {
+    "AIzaSyA-test_key-not-real", "sk-proj-abc123_DEF-456", "sk-or-v1-0123456789abcdef",
+    "key\"with%s<>&;$(id)", NULL
+  };
+  const char *invalid[] = {
+    "key\r", "key\r\nX-Injected: 1", "key with space", " key", "key\t", "cl\xc3\xa9", "key\x7f", NULL
+  };
+
+  for (guint i = 0; valid[i] != NULL; i++)
+    g_assert_true (menugen_secrets_key_is_valid (valid[i]));
+
+  for (guint i = 0; invalid[i] != NULL; i++)
+    {
+      g_test_message ("invalid key %u", i);
+      g_assert_false (menugen_secrets_key_is_valid (invalid[i]));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -182,6 +203,7 @@ main (int   argc,
   g_test_add_func ("/secrets/no-keyring", test_secrets_no_keyring);
   g_test_add_func ("/secrets/session-key-first", test_secrets_session_key_first);
   g_test_add_func ("/secrets/environment", test_secrets_environment);
+  g_test_add_func ("/secrets/key-is-valid", test_secrets_key_is_valid);
 
   return g_test_run ();
 }

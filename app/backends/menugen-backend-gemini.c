@@ -180,11 +180,17 @@ static char *
 shorten_text (const char *text,
               const char *api_key)
 {
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  g_autofree char *valid_text = g_utf8_make_valid (text, -1);
+  g_autoptr(GString) valid = g_string_new (valid_text);
   g_autoptr(GString) flat = g_string_new (NULL);
   g_autofree char *cut = NULL;
 
-  for (const char *p = valid; *p != '\0'; p++)
+  /* The key is masked before white space is collapsed, which would
+   * otherwise change a key that the service echoed. */
+  if (api_key != NULL && api_key[0] != '\0')
+    g_string_replace (valid, api_key, "…", 0);
+
+  for (const char *p = valid->str; *p != '\0'; p++)
     {
       if (!g_ascii_isspace (*p))
         g_string_append_c (flat, *p);
@@ -193,9 +199,6 @@ shorten_text (const char *text,
     }
   if (flat->len > 0 && flat->str[flat->len - 1] == ' ')
     g_string_truncate (flat, flat->len - 1);
-
-  if (api_key != NULL && api_key[0] != '\0')
-    g_string_replace (flat, api_key, "…", 0);
 
   if (g_utf8_strlen (flat->str, -1) <= MAX_QUOTED_CHARS)
     return g_string_free (g_steal_pointer (&flat), FALSE);

@@ -10,6 +10,7 @@
 #include "backends/menugen-backend-openai-images.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
+#include "core/menugen-secrets.h"
 
 enum {
   PROGRESS,
@@ -93,8 +94,9 @@ menugen_result_free (MenugenResult *result)
  * @error: return location for a #GError
  *
  * Checks what every back-end must refuse before it sends anything: an
- * unknown kind, a malformed URL, a key bound for plain http on another
- * host, a non-local host under "local only", and a missing key.
+ * unknown kind, a key with characters that no API key has, a malformed
+ * URL, a key bound for plain http on another host, a non-local host under
+ * "local only", and a missing key.
  *
  * Returns: %TRUE when the configuration may be used
  */
@@ -111,6 +113,14 @@ menugen_backend_check_config (const MenugenBackendConfig *config,
       g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
                    _("Unknown back-end kind “%s”. Choose one of gemini, openai-images, openai-chat, comfyui or describe-then-draw."),
                    config->kind);
+      return FALSE;
+    }
+
+  if (has_key && !menugen_secrets_key_is_valid (config->api_key))
+    {
+      g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_INVALID_KEY,
+                   _("The API key for “%s” contains a space, a line break or a character outside plain ASCII, so it was not sent. Copy the key again without extra characters."),
+                   config->name != NULL ? config->name : config->kind);
       return FALSE;
     }
 

@@ -306,8 +306,10 @@ build_config (const CliOptions *options)
   replace_string (&config->vision_model, options->vision_model);
   if (options->read_timeout_s >= 0)
     config->read_timeout_s = options->read_timeout_s;
+  /* "$(cat key.txt)" keeps the carriage return of a file saved on
+   * Windows, and a pasted key may carry spaces around it. */
   if (key != NULL)
-    config->api_key = g_strdup (key);
+    config->api_key = g_strstrip (g_strdup (key));
 
   return config;
 }

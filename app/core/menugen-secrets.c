@@ -289,3 +289,27 @@ menugen_secrets_key_from_environment (const char *kind)
 
   return NULL;
 }
+
+/**
+ * menugen_secrets_key_is_valid:
+ * @key: an API key
+ *
+ * Tells whether @key has only printable ASCII characters and no space, as
+ * the keys of every supported service do. A key with a line break or a
+ * tab, often pasted from a file, would break the HTTP header, and a
+ * non-ASCII key would reach a server that echoes it in another encoding,
+ * so that the echo escapes the masking of the key in messages.
+ *
+ * Returns: %TRUE when @key may be sent
+ */
+gboolean
+menugen_secrets_key_is_valid (const char *key)
+{
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  for (const char *p = key; *p != '\0'; p++)
+    if (*p <= ' ' || *p > '~')
+      return FALSE;
+
+  return TRUE;
+}

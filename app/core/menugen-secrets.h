@@ -36,5 +36,6 @@ void        menugen_secrets_set_session_key (const char *backend_id,
 const char *menugen_secrets_get_session_key (const char *backend_id);
 
 const char *menugen_secrets_key_from_environment (const char *kind);
+gboolean    menugen_secrets_key_is_valid         (const char *key);
 
 G_END_DECLS
