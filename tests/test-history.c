@@ -728,6 +728,34 @@ test_root_is_file (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, fixture->path));
 }
 
+/* The check creates a missing root and leaves nothing else behind. */
+static void
+test_check_writable (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = NULL;
+
+  g_assert_true (menugen_history_check_writable (fixture->history, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (fixture->path, G_FILE_TEST_IS_DIR));
+  names = list_root_names (fixture);
+  g_assert_cmpstr (names, ==, "");
+}
+
+static void
+test_check_writable_root_is_file (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  write_text (fixture->path, "not a folder");
+
+  g_assert_false (menugen_history_check_writable (fixture->history, &error));
+  g_assert_error (error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, fixture->path));
+}
+
 typedef struct {
   MenugenHistory *history;
   TestRecord *test;
@@ -1021,6 +1049,8 @@ main (int argc,
   ADD_HISTORY_TEST ("/history/stale-temporary-removed", test_stale_temporary_removed);
   ADD_HISTORY_TEST ("/history/missing-root", test_missing_root);
   ADD_HISTORY_TEST ("/history/root-is-file", test_root_is_file);
+  ADD_HISTORY_TEST ("/history/check-writable", test_check_writable);
+  ADD_HISTORY_TEST ("/history/check-writable-root-is-file", test_check_writable_root_is_file);
   ADD_HISTORY_TEST ("/history/parallel-saves", test_parallel_saves);
   ADD_HISTORY_TEST ("/history/same-id-not-overwritten", test_same_id_not_overwritten);
   ADD_HISTORY_TEST ("/history/same-id-empty-folder-kept", test_same_id_empty_folder_kept);

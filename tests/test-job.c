@@ -464,6 +464,33 @@ test_describe_stage_before_run (void)
   g_assert_null (menugen_job_get_size_note (job));
 }
 
+/* A history folder that cannot be created fails the job before the paid
+ * request, as its result could not be kept. A regular file in the way
+ * blocks the folder even for root. */
+static void
+test_unwritable_history_sends_nothing (Fixture       *fixture,
+                                       gconstpointer  scenario)
+{
+  g_autoptr(MenugenPhoto) photo = make_photo (600, 800, 2048);
+  g_autofree char *blocker = g_build_filename (fixture->history_root, "not-a-folder", NULL);
+  g_autofree char *root_path = g_build_filename (blocker, "history", NULL);
+  g_autoptr(GFile) root = g_file_new_for_path (root_path);
+  MenugenInstructionOptions options = { .dish_names = MENUGEN_DISH_NAMES_BOTH, .language = "English" };
+
+  g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
+  g_clear_object (&fixture->history);
+  g_clear_object (&fixture->job);
+  fixture->history = menugen_history_new (root);
+  fixture->job = menugen_job_new (fixture->backend, fixture->history, NULL, &options);
+
+  run_job (fixture, photo);
+
+  g_assert_error (fixture->error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED);
+  g_assert_nonnull (strstr (fixture->error->message, root_path));
+  g_assert_null (fixture->entry);
+  g_assert_cmpuint (fake_server_get_request_count (fixture->fake), ==, 0);
+}
+
 #define ADD_JOB_TEST(path, scenario, func) \
   g_test_add (path, Fixture, scenario, fixture_set_up, func, fixture_tear_down)
 
@@ -483,6 +510,7 @@ main (int   argc,
   ADD_JOB_TEST ("/job/cancel-while-saving", "success-portrait", test_cancel_while_saving);
   ADD_JOB_TEST ("/job/undecodable-result", "not-an-image", test_undecodable_result);
   ADD_JOB_TEST ("/job/oversized-photo-prepared-again", "success-portrait", test_oversized_photo_prepared_again);
+  ADD_JOB_TEST ("/job/unwritable-history-sends-nothing", "success-portrait", test_unwritable_history_sends_nothing);
   g_test_add_func ("/job/describe-stage-before-run", test_describe_stage_before_run);
 
   return g_test_run ();

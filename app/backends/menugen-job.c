@@ -651,7 +651,8 @@ reset_state (MenugenJob *self)
  *
  * Sends @photo with the composed instruction to the back-end, decodes the
  * image in a worker thread and saves photo, result and record to history
- * before @callback runs. A photo over the back-end's limits is prepared
+ * before @callback runs. A history folder that cannot be written fails
+ * the run before anything is sent. A photo over the back-end's limits is prepared
  * again with those limits first. Progress shows in the "stage",
  * "fraction" and "detail" properties.
  */
@@ -665,6 +666,7 @@ menugen_job_run_async (MenugenJob         *self,
   const MenugenBackendConfig *config;
   MenugenPhotoLimits limits;
   RunData *data;
+  GError *error = NULL;
 
   g_return_if_fail (MENUGEN_IS_JOB (self));
   g_return_if_fail (MENUGEN_IS_PHOTO (photo));
@@ -688,6 +690,12 @@ menugen_job_run_async (MenugenJob         *self,
   set_progress (self, MENUGEN_STAGE_PREPARING, -1, NULL);
   self->progress_handler = g_signal_connect_object (self->backend, "progress",
                                                     G_CALLBACK (backend_progress_cb), self, 0);
+
+  if (!menugen_history_check_writable (self->history, &error))
+    {
+      fail_run (g_object_ref (self->task), error);
+      return;
+    }
 
   menugen_backend_get_photo_limits (self->backend, &limits);
   if (menugen_photo_fits (photo, &limits))

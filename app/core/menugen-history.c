@@ -1247,6 +1247,40 @@ menugen_history_get_root (MenugenHistory *self)
 }
 
 /**
+ * menugen_history_check_writable:
+ * @self: a #MenugenHistory
+ * @error: return location for a #GError
+ *
+ * Creates the history folder if needed and a temporary folder in it, then
+ * removes that again. A job calls this before it sends a request, so that
+ * a paid result never arrives at a folder where it cannot be kept.
+ *
+ * Returns: %TRUE when new entries can be saved
+ */
+gboolean
+menugen_history_check_writable (MenugenHistory  *self,
+                                GError         **error)
+{
+  g_autoptr(GFile) probe = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (MENUGEN_IS_HISTORY (self), FALSE);
+
+  probe = make_temporary_folder (self->root, "check", NULL, &local_error);
+  if (probe != NULL && g_file_delete (probe, NULL, &local_error))
+    return TRUE;
+
+  name = display_name (self->root);
+  g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+               _("The history folder %s cannot be written (%s), so the request was not sent "
+                 "because its result could not be kept. Make the folder writable or free some "
+                 "disk space."),
+               name, local_error->message);
+  return FALSE;
+}
+
+/**
  * menugen_history_new_job_id:
  *
  * Makes an id of the form `YYYYMMDD-HHMMSS-` and 8 random hex digits, in

@@ -44,6 +44,8 @@ MenugenHistory      *menugen_history_new            (GFile *root);
 MenugenHistory      *menugen_history_new_default    (void);
 GFile               *menugen_history_get_root       (MenugenHistory *self);
 char                *menugen_history_new_job_id     (void);
+gboolean             menugen_history_check_writable (MenugenHistory  *self,
+                                                     GError         **error);
 
 MenugenHistoryEntry *menugen_history_save           (MenugenHistory             *self,
                                                      const MenugenHistoryRecord *record,
