@@ -10,6 +10,7 @@
 #include "core/menugen-secrets.h"
 #include "fake-server.h"
 #include "test-util.h"
+#include "ui/menugen-backend-editor.h"
 #include "ui/menugen-preferences.h"
 
 #define FAKE_KEY "test-key-not-real"
@@ -179,8 +180,25 @@ child (MenugenPreferences *preferences,
 {
   GObject *object = gtk_widget_get_template_child (GTK_WIDGET (preferences), MENUGEN_TYPE_PREFERENCES, name);
 
+  /* The rows of the back-end editor belong to its own template. */
+  if (object == NULL)
+    {
+      GObject *editor = gtk_widget_get_template_child (GTK_WIDGET (preferences), MENUGEN_TYPE_PREFERENCES, "editor");
+
+      g_assert_nonnull (editor);
+      object = gtk_widget_get_template_child (GTK_WIDGET (editor), MENUGEN_TYPE_BACKEND_EDITOR, name);
+    }
+
   g_assert_nonnull (object);
   return object;
+}
+
+/* Activates an action of the back-end editor, such as "editor.save". */
+static void
+activate_editor_action (MenugenPreferences *preferences,
+                        const char         *action_name)
+{
+  g_assert_true (gtk_widget_activate_action (child (preferences, "editor"), action_name, NULL));
 }
 
 static void
@@ -341,7 +359,7 @@ save_and_wait (MenugenPreferences *preferences)
   SignalWait saved = { 0 };
   gulong handler = g_signal_connect (preferences, "backend-saved", G_CALLBACK (signal_id_cb), &saved);
 
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
+  activate_editor_action (preferences, "editor.save");
   g_assert_true (menugen_test_wait_for (&saved.done, WAIT_S));
   g_signal_handler_disconnect (preferences, handler);
 
@@ -436,7 +454,7 @@ test_backend_round_trip (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (child (preferences, "key_status_row")), ==, "Key stored in the keyring");
   g_assert_false (is_shown (preferences, "key_row"));
   g_assert_cmpstr (get_row_text (preferences, "key_row"), ==, "");
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.close-editor", NULL);
+  activate_editor_action (preferences, "editor.close");
 
   remove_and_wait (preferences, id);
   close_preferences (preferences);
@@ -529,13 +547,13 @@ test_url_checked_on_save (void)
 
   fill_chat_backend (preferences);
   set_row_text (preferences, "url_row", "not a url");
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
+  activate_editor_action (preferences, "editor.save");
   g_assert_true (is_shown (preferences, "editor_message_group"));
   g_assert_nonnull (strstr (get_label (preferences, "editor_message_label"), "“not a url” is not a valid"));
 
   /* A key must not travel over plain http to another computer. */
   set_row_text (preferences, "url_row", "http://gateway.example.com/api/v1");
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
+  activate_editor_action (preferences, "editor.save");
   g_assert_nonnull (strstr (get_label (preferences, "editor_message_label"), "unencrypted to gateway.example.com"));
 
   ids = g_settings_get_strv (settings, "backends");
@@ -555,7 +573,7 @@ test_local_only_rejects_remote (void)
   g_assert_true (g_settings_get_boolean (settings, "local-only"));
 
   fill_chat_backend (preferences);
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
+  activate_editor_action (preferences, "editor.save");
   g_assert_true (is_shown (preferences, "editor_message_group"));
   g_assert_nonnull (strstr (get_label (preferences, "editor_message_label"), "“Local only” is on"));
 
@@ -718,7 +736,7 @@ test_comfyui_models (void)
   set_row_text (preferences, "url_row", fake_server_get_url (server));
   adw_combo_row_set_selected (child (preferences, "workflow_row"), 1);
 
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.load-models", NULL);
+  activate_editor_action (preferences, "editor.load-models");
   g_assert_true (wait_until (server_models_listed, preferences));
   g_assert_false (is_shown (preferences, "editor_message_group"));
   g_assert_true (is_shown (preferences, "server_models_row"));
@@ -768,7 +786,7 @@ test_session_key (void)
   fill_chat_backend (preferences);
 
   /* Cancel: nothing is saved, and the editor shows why. */
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
+  activate_editor_action (preferences, "editor.save");
   answer_dialog ("cancel");
   g_assert_false (saved.done);
   g_assert_true (is_shown (preferences, "editor_message_group"));
@@ -779,7 +797,7 @@ test_session_key (void)
   g_assert_null (menugen_secrets_get_session_key ("openai-chat"));
 
   /* Keep it for the session. */
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.save-backend", NULL);
+  activate_editor_action (preferences, "editor.save");
   answer_dialog ("session");
   g_assert_true (menugen_test_wait_for (&saved.done, WAIT_S));
   id = g_strdup (saved.id);
@@ -798,7 +816,7 @@ test_session_key (void)
   g_assert_true (wait_until (key_status_known, preferences));
   g_assert_cmpstr (adw_action_row_get_subtitle (child (preferences, "key_status_row")), ==, "Key kept for this session only");
   g_assert_cmpstr (get_row_text (preferences, "key_row"), ==, "");
-  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.close-editor", NULL);
+  activate_editor_action (preferences, "editor.close");
 
   /* Removing the back-end removes the session key too. */
   remove_and_wait (preferences, id);

@@ -1,44 +1,30 @@
 #include "config.h"
 
-#include <string.h>
 #include <glib/gi18n.h>
 
-#include "backends/menugen-backend-comfyui.h"
 #include "backends/menugen-discovery.h"
 #include "core/menugen-config.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
 #include "core/menugen-instruction.h"
 #include "core/menugen-secrets.h"
+#include "ui/menugen-backend-editor.h"
 #include "ui/menugen-preferences.h"
 
 /* The preview composes the instruction for a portrait photo, the usual
  * shape of a menu photographed with a phone. */
 #define SAMPLE_ASPECT_RATIO "3:4"
 
-/* Items of the workflow combo row, in the order of the .ui file. The last
- * item stands for a workflow file. */
-static const char * const builtin_workflows[] = { "qwen-image-edit", "flux-kontext" };
-#define WORKFLOW_FILE_ITEM G_N_ELEMENTS (builtin_workflows)
-
 /* Nicks of com.example.Menugen.DishNames, in the order of MenugenDishNames
  * and of the dish names combo row. */
 static const char * const dish_names_nicks[] = { "original", "translated", "both" };
-
-typedef enum {
-  KEY_STATE_UNKNOWN,   /* the keyring lookup has not finished */
-  KEY_STATE_NONE,
-  KEY_STATE_KEYRING,
-  KEY_STATE_SESSION,
-} KeyState;
 
 struct _MenugenPreferences
 {
   AdwPreferencesWindow parent_instance;
 
   GSettings *settings;
-  GCancellable *cancellable;         /* discovery, saving, removing */
-  GCancellable *editor_cancellable;  /* key status and model list of the open editor */
+  GCancellable *cancellable;         /* discovery */
   char *builtin_template;
   char *template_before_reset;       /* for the Undo button of the reset toast */
   gboolean updating_template;        /* the buffer is being filled from the settings */
@@ -67,36 +53,8 @@ struct _MenugenPreferences
   GtkSpinButton *read_timeout_spin;
   GtkSwitch *local_only_switch;
 
-  /* Back-end editor */
-  GtkWidget *editor_page;
-  AdwWindowTitle *editor_title;
-  AdwPreferencesGroup *editor_message_group;
-  GtkLabel *editor_message_label;
-  AdwComboRow *kind_row;
-  AdwEntryRow *name_row;
-  AdwPreferencesGroup *connection_group;
-  AdwEntryRow *url_row;
-  AdwEntryRow *model_row;
-  GtkWidget *load_models_button;
-  AdwComboRow *server_models_row;
-  GtkStringList *server_models;
-  AdwPreferencesGroup *key_group;
-  AdwActionRow *key_status_row;
-  AdwPasswordEntryRow *key_row;
-  AdwPreferencesGroup *workflow_group;
-  AdwComboRow *workflow_row;
-  AdwActionRow *workflow_file_row;
-  AdwPreferencesGroup *vision_group;
-  AdwEntryRow *vision_url_row;
-  AdwEntryRow *vision_model_row;
-  AdwComboRow *draw_kind_row;
-
-  char *editing_id;                  /* NULL while adding a back-end */
-  char *editor_kind;                 /* the kind whose defaults fill the rows */
-  char *workflow_file;
-  KeyState key_state;
-  gboolean filling_editor;           /* rows are being set by code, not the user */
-  GtkFileChooserNative *workflow_chooser;
+  /* Back-end editor, shown as a subpage */
+  MenugenBackendEditor *editor;
 };
 
 G_DEFINE_FINAL_TYPE (MenugenPreferences, menugen_preferences, ADW_TYPE_PREFERENCES_WINDOW)
@@ -116,38 +74,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-/* Text that contains an API key, wiped before it is freed. */
-typedef char SecretText;
-
-static void
-secret_text_free (SecretText *text)
-{
-  if (text != NULL)
-    memset (text, 0, strlen (text));
-  g_free (text);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretText, secret_text_free)
-
-/* One press of Save, kept until the key is stored or the user decides
- * what to do with it. */
-typedef struct {
-  MenugenPreferences *self;
-  MenugenBackendConfig *config;
-  char *key;
-} SaveOperation;
-
-static void
-save_operation_free (SaveOperation *operation)
-{
-  g_object_unref (operation->self);
-  menugen_backend_config_free (operation->config);
-  secret_text_free (operation->key);
-  g_free (operation);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveOperation, save_operation_free)
 
 typedef struct {
   MenugenPreferences *self;
@@ -184,12 +110,6 @@ is_blank (const char *text)
   return text == NULL || *text == '\0';
 }
 
-static char *
-get_trimmed_text (gpointer editable)
-{
-  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (editable))));
-}
-
 static void
 clear_list_box (GtkListBox *list)
 {
@@ -208,49 +128,6 @@ find_string_index (const char * const *strings,
       return i;
 
   return GTK_INVALID_LIST_POSITION;
-}
-
-/* The kinds that can draw the picture for describe-then-draw: every kind
- * but describe-then-draw itself. */
-static const char * const *
-get_draw_kinds (void)
-{
-  static const char *draw_kinds[8];
-
-  if (draw_kinds[0] == NULL)
-    {
-      const char * const *kinds = menugen_backend_kinds ();
-      guint n = 0;
-
-      for (guint i = 0; kinds[i] != NULL && n < G_N_ELEMENTS (draw_kinds) - 1; i++)
-        if (!g_str_equal (kinds[i], "describe-then-draw"))
-          draw_kinds[n++] = kinds[i];
-    }
-
-  return draw_kinds;
-}
-
-static GListModel *
-create_kind_labels (const char * const *kinds)
-{
-  GtkStringList *labels = gtk_string_list_new (NULL);
-
-  for (guint i = 0; kinds[i] != NULL; i++)
-    gtk_string_list_append (labels, menugen_backend_kind_label (kinds[i]));
-
-  return G_LIST_MODEL (labels);
-}
-
-static const char *
-get_selected_string (AdwComboRow        *row,
-                     const char * const *strings)
-{
-  guint selected = adw_combo_row_get_selected (row);
-
-  if (selected >= g_strv_length ((char **) strings))
-    return NULL;
-
-  return strings[selected];
 }
 
 static gboolean
@@ -461,30 +338,16 @@ add_local_only_warning (MenugenPreferences         *self,
   adw_action_row_add_suffix (row, icon);
 }
 
+/* The radio button that makes the back-end @id the default one. */
 static GtkWidget *
-create_backend_row (MenugenPreferences         *self,
-                    const MenugenBackendConfig *config,
-                    gboolean                    is_default,
-                    GtkCheckButton             *group)
+create_default_check (MenugenPreferences *self,
+                      const char         *id,
+                      const char         *name,
+                      gboolean            is_default,
+                      GtkCheckButton     *group)
 {
-  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
   GtkWidget *check = gtk_check_button_new ();
-  const char *name = is_blank (config->name) ? config->id : config->name;
-  g_autofree char *subtitle = NULL;
-  g_autofree char *default_label = NULL;
-  g_autofree char *edit_label = NULL;
-  g_autofree char *remove_label = NULL;
-
-  /* Translators: a back-end's kind and its server URL */
-  subtitle = g_strdup_printf (_("%s · %s"), menugen_backend_kind_label (config->kind),
-                              menugen_backend_config_get_url (config));
-  default_label = g_strdup_printf (_("Use “%s” by default"), name);
-  edit_label = g_strdup_printf (_("Edit “%s”"), name);
-  remove_label = g_strdup_printf (_("Remove “%s”"), name);
-
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
-  adw_action_row_set_subtitle (row, subtitle);
+  g_autofree char *default_label = g_strdup_printf (_("Use “%s” by default"), name);
 
   gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), is_default);
@@ -492,8 +355,35 @@ create_backend_row (MenugenPreferences         *self,
   gtk_widget_set_tooltip_text (check, _("Default back-end"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (check),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, default_label, -1);
-  g_object_set_data_full (G_OBJECT (check), "backend-id", g_strdup (config->id), g_free);
+  g_object_set_data_full (G_OBJECT (check), "backend-id", g_strdup (id), g_free);
   g_signal_connect (check, "toggled", G_CALLBACK (default_toggled_cb), self);
+
+  return check;
+}
+
+static GtkWidget *
+create_backend_row (MenugenPreferences         *self,
+                    const MenugenBackendConfig *config,
+                    gboolean                    is_default,
+                    GtkCheckButton             *group)
+{
+  AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  const char *name = is_blank (config->name) ? config->id : config->name;
+  GtkWidget *check = create_default_check (self, config->id, name, is_default, group);
+  g_autofree char *subtitle = NULL;
+  g_autofree char *edit_label = NULL;
+  g_autofree char *remove_label = NULL;
+
+  /* Translators: a back-end's kind and its server URL */
+  subtitle = g_strdup_printf (_("%s · %s"), menugen_backend_kind_label (config->kind),
+                              menugen_backend_config_get_url (config));
+  edit_label = g_strdup_printf (_("Edit “%s”"), name);
+  remove_label = g_strdup_printf (_("Remove “%s”"), name);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (row, subtitle);
+
   adw_action_row_add_prefix (row, check);
   adw_action_row_set_activatable_widget (row, check);
 
@@ -701,374 +591,28 @@ start_discovery (MenugenPreferences *self)
                                  discovery_done_cb, self);
 }
 
-/* Editor: key status */
-
-static void
-show_key_state (MenugenPreferences *self,
-                KeyState            state)
-{
-  self->key_state = state;
-
-  switch (state)
-    {
-    case KEY_STATE_UNKNOWN:
-      adw_action_row_set_subtitle (self->key_status_row, _("Checking the keyring…"));
-      break;
-
-    case KEY_STATE_KEYRING:
-      adw_action_row_set_subtitle (self->key_status_row, _("Key stored in the keyring"));
-      break;
-
-    case KEY_STATE_SESSION:
-      adw_action_row_set_subtitle (self->key_status_row, _("Key kept for this session only"));
-      break;
-
-    case KEY_STATE_NONE:
-    default:
-      break;
-    }
-
-  /* A stored key is never shown. The password row only takes a new one. */
-  gtk_widget_set_visible (GTK_WIDGET (self->key_status_row), state != KEY_STATE_NONE);
-  gtk_widget_set_visible (GTK_WIDGET (self->key_row), state == KEY_STATE_NONE);
-}
-
-static void
-key_looked_up_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  char *key = menugen_secrets_lookup_finish (result, &error);
-  MenugenPreferences *self;
-  KeyState state;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = MENUGEN_PREFERENCES (user_data);
-
-  if (key != NULL)
-    {
-      state = menugen_secrets_get_session_key (self->editing_id) != NULL ? KEY_STATE_SESSION : KEY_STATE_KEYRING;
-      memset (key, 0, strlen (key));
-      g_free (key);
-    }
-  else
-    {
-      if (error != NULL)
-        g_debug ("Key lookup for back-end %s failed: %s", self->editing_id, error->message);
-      state = KEY_STATE_NONE;
-    }
-
-  show_key_state (self, state);
-}
-
-/* Finds out whether the edited back-end has a key, without showing it. */
-static void
-look_up_key_state (MenugenPreferences *self)
-{
-  if (self->editing_id == NULL)
-    {
-      show_key_state (self, KEY_STATE_NONE);
-      return;
-    }
-
-  show_key_state (self, KEY_STATE_UNKNOWN);
-  /* The editor cancellable is cancelled when the editor closes and in
-   * dispose, before self goes away. */
-  menugen_secrets_lookup_async (self->editing_id, self->editor_cancellable, key_looked_up_cb, self);
-}
-
-/* Editor: rows */
-
-static void
-show_editor_message (MenugenPreferences *self,
-                     const char         *message)
-{
-  gtk_label_set_text (self->editor_message_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->editor_message_group), message != NULL);
-}
-
-static const char *
-get_editor_kind (MenugenPreferences *self)
-{
-  const char *kind = get_selected_string (self->kind_row, menugen_backend_kinds ());
-
-  return kind != NULL ? kind : menugen_backend_kinds ()[0];
-}
-
-static void
-update_workflow_rows (MenugenPreferences *self)
-{
-  gboolean uses_file = adw_combo_row_get_selected (self->workflow_row) == WORKFLOW_FILE_ITEM;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->workflow_file_row), uses_file);
-  adw_action_row_set_subtitle (self->workflow_file_row,
-                               self->workflow_file != NULL ? self->workflow_file : _("No file chosen"));
-}
-
-static void
-update_kind_rows (MenugenPreferences *self)
-{
-  const char *kind = get_editor_kind (self);
-  gboolean is_comfyui = g_str_equal (kind, "comfyui");
-  gboolean is_describe = g_str_equal (kind, "describe-then-draw");
-  const char *description = NULL;
-
-  if (is_comfyui)
-    description = _("Leave the model empty to use the one the workflow names.");
-  else if (is_describe)
-    description = _("The server that draws the picture.");
-
-  adw_preferences_group_set_description (self->connection_group, description);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->url_row),
-                                 is_describe ? _("Drawing server URL") : _("Server URL"));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->model_row),
-                                 is_describe ? _("Drawing model") : _("Model"));
-
-  gtk_widget_set_visible (self->load_models_button, is_comfyui);
-  gtk_widget_set_visible (GTK_WIDGET (self->server_models_row),
-                          is_comfyui && g_list_model_get_n_items (G_LIST_MODEL (self->server_models)) > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->key_group),
-                          menugen_backend_kind_needs_key (kind) || is_describe);
-  gtk_widget_set_visible (GTK_WIDGET (self->workflow_group), is_comfyui);
-  gtk_widget_set_visible (GTK_WIDGET (self->vision_group), is_describe);
-  update_workflow_rows (self);
-}
-
-/* Replaces the text of @row with @new_default when the row still shows
- * @old_default, or nothing, so that a kind change never overwrites what
- * the user typed. */
-static void
-replace_default_text (AdwEntryRow *row,
-                      const char  *old_default,
-                      const char  *new_default)
-{
-  g_autofree char *text = get_trimmed_text (row);
-
-  if (is_blank (text) || g_strcmp0 (text, old_default) == 0)
-    gtk_editable_set_text (GTK_EDITABLE (row), new_default);
-}
-
-static void
-kind_selected_cb (MenugenPreferences *self)
-{
-  const char *kind = get_editor_kind (self);
-  g_autoptr(MenugenBackendConfig) defaults = NULL;
-
-  if (self->filling_editor || g_strcmp0 (kind, self->editor_kind) == 0)
-    return;
-
-  defaults = menugen_backend_config_new (kind);
-  replace_default_text (self->name_row, menugen_backend_kind_label (self->editor_kind),
-                        menugen_backend_kind_label (kind));
-  replace_default_text (self->url_row, menugen_backend_kind_default_url (self->editor_kind),
-                        menugen_backend_kind_default_url (kind));
-  replace_default_text (self->model_row, menugen_backend_kind_default_model (self->editor_kind),
-                        menugen_backend_kind_default_model (kind));
-  if (defaults->vision_url != NULL)
-    replace_default_text (self->vision_url_row, NULL, defaults->vision_url);
-
-  g_free (self->editor_kind);
-  self->editor_kind = g_strdup (kind);
-  gtk_string_list_splice (self->server_models, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->server_models)), NULL);
-  update_kind_rows (self);
-}
-
-static void
-server_model_selected_cb (MenugenPreferences *self)
-{
-  guint selected = adw_combo_row_get_selected (self->server_models_row);
-
-  if (self->filling_editor || selected == GTK_INVALID_LIST_POSITION)
-    return;
-
-  gtk_editable_set_text (GTK_EDITABLE (self->model_row),
-                         gtk_string_list_get_string (self->server_models, selected));
-}
-
-static void
-fill_workflow_rows (MenugenPreferences         *self,
-                    const MenugenBackendConfig *config)
-{
-  guint item = 0;
-
-  g_clear_pointer (&self->workflow_file, g_free);
-
-  if (!is_blank (config->workflow))
-    {
-      for (item = 0; item < G_N_ELEMENTS (builtin_workflows); item++)
-        if (g_str_equal (config->workflow, builtin_workflows[item]))
-          break;
-
-      if (item == WORKFLOW_FILE_ITEM)
-        self->workflow_file = g_strdup (config->workflow);
-    }
-
-  adw_combo_row_set_selected (self->workflow_row, item);
-}
-
-static void
-fill_editor (MenugenPreferences         *self,
-             const MenugenBackendConfig *config)
-{
-  guint draw_kind = find_string_index (get_draw_kinds (), is_blank (config->draw_kind) ? "openai-images" : config->draw_kind);
-
-  self->filling_editor = TRUE;
-
-  g_free (self->editor_kind);
-  self->editor_kind = g_strdup (config->kind);
-  adw_combo_row_set_selected (self->kind_row, find_string_index (menugen_backend_kinds (), config->kind));
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), config->name != NULL ? config->name : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->url_row), menugen_backend_config_get_url (config));
-  gtk_editable_set_text (GTK_EDITABLE (self->model_row), menugen_backend_config_get_model (config));
-  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->vision_url_row), config->vision_url != NULL ? config->vision_url : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->vision_model_row), config->vision_model != NULL ? config->vision_model : "");
-  adw_combo_row_set_selected (self->draw_kind_row, draw_kind != GTK_INVALID_LIST_POSITION ? draw_kind : 0);
-  fill_workflow_rows (self, config);
-  gtk_string_list_splice (self->server_models, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->server_models)), NULL);
-
-  self->filling_editor = FALSE;
-
-  show_editor_message (self, NULL);
-  update_kind_rows (self);
-}
+/* Back-end editor */
 
 static void
 open_editor (MenugenPreferences         *self,
-             const MenugenBackendConfig *config,
-             gboolean                    is_new)
-{
-  g_cancellable_cancel (self->editor_cancellable);
-  g_clear_object (&self->editor_cancellable);
-  self->editor_cancellable = g_cancellable_new ();
-
-  g_clear_pointer (&self->editing_id, g_free);
-  self->editing_id = is_new ? NULL : g_strdup (config->id);
-
-  adw_window_title_set_title (self->editor_title, is_new ? _("Add Back-end") : _("Edit Back-end"));
-  adw_window_title_set_subtitle (self->editor_title, is_new ? "" : config->name);
-  fill_editor (self, config);
-  look_up_key_state (self);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.save-backend", TRUE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.load-models", TRUE);
-
-  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), self->editor_page);
-  gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
-}
-
-static void
-close_editor (MenugenPreferences *self)
-{
-  g_cancellable_cancel (self->editor_cancellable);
-  gtk_editable_set_text (GTK_EDITABLE (self->key_row), "");
-  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
-}
-
-/* Stores the text of @row, or "" when it is the kind's default, because an
- * empty setting follows the default when a later version changes it. */
-static char *
-read_text_or_default (AdwEntryRow *row,
-                      const char  *default_text)
-{
-  g_autofree char *text = get_trimmed_text (row);
-
-  if (g_strcmp0 (text, default_text) == 0)
-    return g_strdup ("");
-
-  return g_steal_pointer (&text);
-}
-
-static char *
-read_workflow (MenugenPreferences *self)
-{
-  guint item = adw_combo_row_get_selected (self->workflow_row);
-
-  if (item < G_N_ELEMENTS (builtin_workflows))
-    return g_strdup (builtin_workflows[item]);
-
-  return g_strdup (self->workflow_file);
-}
-
-/* Reads the editor into a configuration, without its key. */
-static MenugenBackendConfig *
-read_editor (MenugenPreferences *self)
-{
-  const char *kind = get_editor_kind (self);
-  MenugenBackendConfig *config = menugen_backend_config_new (kind);
-  g_autofree char *name = get_trimmed_text (self->name_row);
-
-  g_free (config->id);
-  config->id = self->editing_id != NULL ? g_strdup (self->editing_id)
-                                        : menugen_config_new_backend_id (self->settings, kind);
-  g_free (config->name);
-  config->name = is_blank (name) ? g_strdup (menugen_backend_kind_label (kind)) : g_steal_pointer (&name);
-  g_free (config->url);
-  config->url = read_text_or_default (self->url_row, menugen_backend_kind_default_url (kind));
-  g_free (config->model);
-  config->model = read_text_or_default (self->model_row, menugen_backend_kind_default_model (kind));
-
-  g_clear_pointer (&config->workflow, g_free);
-  g_clear_pointer (&config->vision_url, g_free);
-  g_clear_pointer (&config->vision_model, g_free);
-  g_clear_pointer (&config->draw_kind, g_free);
-
-  if (g_str_equal (kind, "comfyui"))
-    config->workflow = read_workflow (self);
-
-  if (g_str_equal (kind, "describe-then-draw"))
-    {
-      config->vision_url = get_trimmed_text (self->vision_url_row);
-      config->vision_model = get_trimmed_text (self->vision_model_row);
-      config->draw_kind = g_strdup (get_selected_string (self->draw_kind_row, get_draw_kinds ()));
-    }
-
-  config->local_only = g_settings_get_boolean (self->settings, "local-only");
-  return config;
-}
-
-/* Checks what a back-end would refuse later, so that the user fixes it
- * while the editor is still open. */
-static gboolean
-check_editor (MenugenPreferences         *self,
-              const MenugenBackendConfig *config,
-              gboolean                    has_key,
-              GError                    **error)
-{
-  if (g_str_equal (config->kind, "comfyui") && is_blank (config->workflow))
-    {
-      g_set_error_literal (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
-                           _("No workflow file is chosen. Choose an API-format workflow file, or a built-in workflow."));
-      return FALSE;
-    }
-
-  if (!menugen_http_check_url (menugen_backend_config_get_url (config), has_key, config->local_only, error))
-    return FALSE;
-
-  if (g_str_equal (config->kind, "describe-then-draw")
-      && !menugen_http_check_url (config->vision_url, has_key, config->local_only, error))
-    return FALSE;
-
-  return TRUE;
-}
-
-static void
-finish_save (MenugenPreferences         *self,
              const MenugenBackendConfig *config)
 {
-  g_autofree char *message = NULL;
+  menugen_backend_editor_edit (self->editor, config);
+  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), GTK_WIDGET (self->editor));
+  gtk_widget_grab_focus (GTK_WIDGET (self->editor));
+}
 
-  menugen_config_save_backend (self->settings, config);
-  g_debug ("Saved back-end %s of kind %s", config->id, config->kind);
+static void
+editor_saved_cb (MenugenBackendEditor       *editor,
+                 const MenugenBackendConfig *config,
+                 MenugenPreferences         *self)
+{
+  g_autofree char *message = NULL;
 
   rebuild_backends_list (self);
   if (self->found_servers != NULL)
     rebuild_discovery_list (self);
-  close_editor (self);
+  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
 
   message = g_strdup_printf (_("Saved “%s”"), config->name);
   show_toast (self, message);
@@ -1076,78 +620,13 @@ finish_save (MenugenPreferences         *self,
 }
 
 static void
-session_key_response_cb (AdwMessageDialog *dialog,
-                         const char       *response,
-                         gpointer          user_data)
+editor_cancelled_cb (MenugenBackendEditor *editor,
+                     MenugenPreferences   *self)
 {
-  SaveOperation *operation = g_object_get_data (G_OBJECT (dialog), "save-operation");
-  MenugenPreferences *self = operation->self;
-
-  if (self->disposed)
-    return;
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.save-backend", TRUE);
-
-  if (g_str_equal (response, "session"))
-    {
-      menugen_secrets_set_session_key (operation->config->id, operation->key);
-      finish_save (self, operation->config);
-      return;
-    }
-
-  show_editor_message (self, _("Nothing was saved. Press Save to try the keyring again, or clear the API key to save the back-end without one."));
+  adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
 }
 
-/* Asks what to do with a key that the keyring rejected. The key is then
- * kept in memory for this session or not at all, never in settings or a file. */
-static void
-offer_session_key (SaveOperation *operation,
-                   const GError  *error)
-{
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (operation->self),
-                                              _("Key Not Saved in the Keyring"),
-                                              error->message);
-  AdwMessageDialog *message_dialog = ADW_MESSAGE_DIALOG (dialog);
-
-  adw_message_dialog_add_responses (message_dialog,
-                                    "cancel", _("_Cancel"),
-                                    "session", _("_Use for This Session Only"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (message_dialog, "session", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (message_dialog, "session");
-  adw_message_dialog_set_close_response (message_dialog, "cancel");
-
-  /* The dialog owns the operation, so that the key is wiped however the
-   * dialog ends. */
-  g_object_set_data_full (G_OBJECT (dialog), "save-operation", operation,
-                          (GDestroyNotify) save_operation_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (session_key_response_cb), NULL);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-key_stored_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(SaveOperation) operation = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!menugen_secrets_store_finish (result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      g_debug ("Keyring refused the key of back-end %s", operation->config->id);
-      offer_session_key (g_steal_pointer (&operation), error);
-      return;
-    }
-
-  /* A key kept for the session would hide the new one in lookups. */
-  menugen_secrets_set_session_key (operation->config->id, NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (operation->self), "prefs.save-backend", TRUE);
-  finish_save (operation->self, operation->config);
-}
+/* Removing */
 
 static void
 key_cleared_cb (GObject      *source,
@@ -1198,69 +677,6 @@ remove_response_cb (AdwMessageDialog   *dialog,
   menugen_secrets_clear_async (operation->id, NULL, key_cleared_cb, operation);
 }
 
-static void
-models_listed_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) models = menugen_backend_comfyui_list_models_finish (MENUGEN_BACKEND_COMFYUI (source), result, &error);
-  MenugenPreferences *self;
-  g_autofree char *model = NULL;
-  guint current;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  self = MENUGEN_PREFERENCES (user_data);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "prefs.load-models", TRUE);
-
-  if (models == NULL)
-    {
-      show_editor_message (self, error->message);
-      return;
-    }
-
-  if (models[0] == NULL)
-    {
-      show_editor_message (self, _("The server lists no model files for the workflow’s loader node. Copy a model into ComfyUI’s models folder, then load again."));
-      return;
-    }
-
-  model = get_trimmed_text (self->model_row);
-  current = find_string_index ((const char * const *) models, model);
-
-  self->filling_editor = TRUE;
-  gtk_string_list_splice (self->server_models, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->server_models)),
-                          (const char * const *) models);
-  adw_combo_row_set_selected (self->server_models_row, current);
-  self->filling_editor = FALSE;
-
-  show_editor_message (self, NULL);
-  update_kind_rows (self);
-}
-
-static void
-workflow_chosen_cb (GtkNativeDialog    *chooser,
-                    int                 response,
-                    MenugenPreferences *self)
-{
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-  if (file != NULL && g_file_peek_path (file) != NULL)
-    {
-      g_free (self->workflow_file);
-      self->workflow_file = g_file_get_path (file);
-      update_workflow_rows (self);
-    }
-
-  g_clear_object (&self->workflow_chooser);
-}
-
 /* Actions */
 
 static void
@@ -1268,9 +684,7 @@ add_backend_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  g_autoptr(MenugenBackendConfig) config = menugen_backend_config_new (menugen_backend_kinds ()[0]);
-
-  open_editor (MENUGEN_PREFERENCES (widget), config, TRUE);
+  open_editor (MENUGEN_PREFERENCES (widget), NULL);
 }
 
 static void
@@ -1351,115 +765,6 @@ add_found_activated (GtkWidget  *widget,
   message = g_strdup_printf (_("Added “%s”"), config->name);
   show_toast (self, message);
   g_signal_emit (self, signals[BACKEND_SAVED], 0, config->id);
-}
-
-static void
-save_backend_activated (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  MenugenPreferences *self = MENUGEN_PREFERENCES (widget);
-  g_autoptr(MenugenBackendConfig) config = read_editor (self);
-  g_autoptr(SecretText) key = get_trimmed_text (self->key_row);
-  gboolean new_key = gtk_widget_get_visible (GTK_WIDGET (self->key_group))
-                     && gtk_widget_get_visible (GTK_WIDGET (self->key_row))
-                     && !is_blank (key);
-  gboolean has_key = new_key || self->key_state == KEY_STATE_KEYRING || self->key_state == KEY_STATE_SESSION;
-  g_autoptr(GError) error = NULL;
-  SaveOperation *operation;
-
-  if (!check_editor (self, config, has_key, &error))
-    {
-      show_editor_message (self, error->message);
-      return;
-    }
-
-  if (!new_key)
-    {
-      finish_save (self, config);
-      return;
-    }
-
-  operation = g_new0 (SaveOperation, 1);
-  operation->self = g_object_ref (self);
-  operation->config = g_steal_pointer (&config);
-  operation->key = g_steal_pointer (&key);
-
-  show_editor_message (self, NULL);
-  gtk_widget_action_set_enabled (widget, "prefs.save-backend", FALSE);
-  menugen_secrets_store_async (operation->config->id, operation->config->name, operation->key,
-                               self->cancellable, key_stored_cb, operation);
-}
-
-static void
-close_editor_activated (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  close_editor (MENUGEN_PREFERENCES (widget));
-}
-
-static void
-replace_key_activated (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  MenugenPreferences *self = MENUGEN_PREFERENCES (widget);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->key_status_row), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->key_row), TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
-}
-
-static void
-load_models_activated (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
-{
-  MenugenPreferences *self = MENUGEN_PREFERENCES (widget);
-  g_autoptr(MenugenBackendConfig) config = NULL;
-  g_autoptr(MenugenBackend) backend = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_str_equal (get_editor_kind (self), "comfyui"))
-    return;
-
-  config = read_editor (self);
-  if (!check_editor (self, config, FALSE, &error))
-    {
-      show_editor_message (self, error->message);
-      return;
-    }
-
-  backend = menugen_backend_comfyui_new (config);
-  gtk_widget_action_set_enabled (widget, "prefs.load-models", FALSE);
-  /* The editor cancellable is cancelled before self goes away. */
-  menugen_backend_comfyui_list_models_async (MENUGEN_BACKEND_COMFYUI (backend), self->editor_cancellable,
-                                             models_listed_cb, self);
-}
-
-static void
-choose_workflow_activated (GtkWidget  *widget,
-                           const char *action_name,
-                           GVariant   *parameter)
-{
-  MenugenPreferences *self = MENUGEN_PREFERENCES (widget);
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-  if (self->workflow_chooser != NULL)
-    return;
-
-  gtk_file_filter_set_name (filter, _("ComfyUI workflows (JSON)"));
-  gtk_file_filter_add_mime_type (filter, "application/json");
-  gtk_file_filter_add_pattern (filter, "*.json");
-
-  self->workflow_chooser = gtk_file_chooser_native_new (_("Choose a Workflow"), GTK_WINDOW (self),
-                                                        GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                        _("_Open"), _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->workflow_chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->workflow_chooser), TRUE);
-  g_signal_connect (self->workflow_chooser, "response", G_CALLBACK (workflow_chosen_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->workflow_chooser));
 }
 
 static void
@@ -1570,6 +875,7 @@ menugen_preferences_constructed (GObject *object)
   G_OBJECT_CLASS (menugen_preferences_parent_class)->constructed (object);
 
   g_assert (self->settings != NULL);
+  g_object_set (self->editor, "settings", self->settings, NULL);
   bind_settings (self);
   load_template (self);
   update_reset_action (self);
@@ -1628,20 +934,14 @@ menugen_preferences_dispose (GObject *object)
 
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->editor_cancellable);
-  if (self->workflow_chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->workflow_chooser));
-  g_clear_object (&self->workflow_chooser);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
 
   /* The template children outlive this point while the parent class
    * destroys them, and must not call back into a half-disposed self. */
-  if (self->kind_row != NULL)
+  if (self->editor != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->kind_row, self);
-      g_signal_handlers_disconnect_by_data (self->server_models_row, self);
-      g_signal_handlers_disconnect_by_data (self->workflow_row, self);
+      g_signal_handlers_disconnect_by_data (self->editor, self);
       g_signal_handlers_disconnect_by_data (gtk_text_view_get_buffer (self->template_view), self);
       clear_list_box (self->backends_list);
     }
@@ -1658,14 +958,10 @@ menugen_preferences_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->editor_cancellable);
   g_clear_pointer (&self->found_servers, g_ptr_array_unref);
   g_clear_error (&self->discovery_error);
   g_free (self->builtin_template);
   g_free (self->template_before_reset);
-  g_free (self->editing_id);
-  g_free (self->editor_kind);
-  g_free (self->workflow_file);
 
   G_OBJECT_CLASS (menugen_preferences_parent_class)->finalize (object);
 }
@@ -1678,11 +974,6 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "prefs.remove-backend", "s", remove_backend_activated);
   gtk_widget_class_install_action (widget_class, "prefs.find-servers", NULL, find_servers_activated);
   gtk_widget_class_install_action (widget_class, "prefs.add-found", "u", add_found_activated);
-  gtk_widget_class_install_action (widget_class, "prefs.save-backend", NULL, save_backend_activated);
-  gtk_widget_class_install_action (widget_class, "prefs.close-editor", NULL, close_editor_activated);
-  gtk_widget_class_install_action (widget_class, "prefs.replace-key", NULL, replace_key_activated);
-  gtk_widget_class_install_action (widget_class, "prefs.load-models", NULL, load_models_activated);
-  gtk_widget_class_install_action (widget_class, "prefs.choose-workflow", NULL, choose_workflow_activated);
   gtk_widget_class_install_action (widget_class, "prefs.reset-template", NULL, reset_template_activated);
   gtk_widget_class_install_action (widget_class, "prefs.undo-reset", NULL, undo_reset_activated);
 }
@@ -1703,28 +994,7 @@ bind_template_children (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, connect_timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, read_timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, local_only_switch);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, editor_page);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, editor_title);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, editor_message_group);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, editor_message_label);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, kind_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, name_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, connection_group);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, url_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, model_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, load_models_button);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, server_models_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, server_models);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, key_group);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, key_status_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, key_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, workflow_group);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, workflow_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, workflow_file_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, vision_group);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, vision_url_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, vision_model_row);
-  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, draw_kind_row);
+  gtk_widget_class_bind_template_child (widget_class, MenugenPreferences, editor);
 }
 
 static void
@@ -1752,6 +1022,7 @@ menugen_preferences_class_init (MenugenPreferencesClass *klass)
     g_signal_new ("backend-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  g_type_ensure (MENUGEN_TYPE_BACKEND_EDITOR);
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Menugen/ui/menugen-preferences.ui");
   bind_template_children (widget_class);
   install_actions (widget_class);
@@ -1761,16 +1032,12 @@ static void
 fill_choice_models (MenugenPreferences *self)
 {
   g_autoptr(GtkStringList) styles = gtk_string_list_new (NULL);
-  g_autoptr(GListModel) kinds = create_kind_labels (menugen_backend_kinds ());
-  g_autoptr(GListModel) draw_kinds = create_kind_labels (get_draw_kinds ());
   const char * const *style_ids = menugen_instruction_get_styles ();
 
   for (guint i = 0; style_ids[i] != NULL; i++)
     gtk_string_list_append (styles, menugen_instruction_get_style_label (style_ids[i]));
 
   adw_combo_row_set_model (self->style_row, G_LIST_MODEL (styles));
-  adw_combo_row_set_model (self->kind_row, kinds);
-  adw_combo_row_set_model (self->draw_kind_row, draw_kinds);
 }
 
 static void
@@ -1779,14 +1046,12 @@ menugen_preferences_init (MenugenPreferences *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
-  self->editor_cancellable = g_cancellable_new ();
   self->builtin_template = menugen_instruction_load_default_template ();
 
   fill_choice_models (self);
 
-  g_signal_connect_swapped (self->kind_row, "notify::selected", G_CALLBACK (kind_selected_cb), self);
-  g_signal_connect_swapped (self->server_models_row, "notify::selected", G_CALLBACK (server_model_selected_cb), self);
-  g_signal_connect_swapped (self->workflow_row, "notify::selected", G_CALLBACK (update_workflow_rows), self);
+  g_signal_connect (self->editor, "saved", G_CALLBACK (editor_saved_cb), self);
+  g_signal_connect (self->editor, "cancelled", G_CALLBACK (editor_cancelled_cb), self);
   g_signal_connect (gtk_text_view_get_buffer (self->template_view), "changed",
                     G_CALLBACK (template_changed_cb), self);
 }
@@ -1837,5 +1102,5 @@ menugen_preferences_edit_backend (MenugenPreferences *self,
 
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (self), "backends");
   config = menugen_config_load_backend (self->settings, id);
-  open_editor (self, config, FALSE);
+  open_editor (self, config);
 }
