@@ -939,6 +939,61 @@ test_key_with_stray_characters (void)
     }
 }
 
+/* "menugen --help" must show the command-line options, as the window
+ * has none of its own. */
+static void
+test_help_lists_options (void)
+{
+  const char *options[] = { "--generate", "--output", "--backend", "--url", "--model",
+                            "--language", "--dish-names", "--style", "--read-timeout" };
+  Scratch scratch;
+  g_autoptr(CliResult) cli = NULL;
+
+  scratch_init (&scratch);
+  {
+    const char *args[] = { "--help", NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+
+  g_assert_cmpint (cli->status, ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    g_assert_nonnull (strstr (cli->stdout_text, options[i]));
+  g_assert_nonnull (strstr (cli->stdout_text, "GEMINI_API_KEY"));
+  scratch_clear (&scratch);
+}
+
+/* An option without its value swallows the next option. The message names
+ * what was taken, and GLib's own parse errors point to --help. */
+static void
+test_option_without_value (void)
+{
+  const struct {
+    const char *args[7];
+    const char *expected;
+  } cases[] = {
+    { { "--generate", "--output", "out.png", "--backend", "gemini", NULL }, "“--output” instead of a photo" },
+    { { "--generate", "menu.jpg", "--output", "--backend", "gemini", NULL }, "“--backend” instead of a file name" },
+    { { "--generate", "menu.jpg", "--output", "out.png", "--backend", NULL }, "menugen --help" },
+    { { "--generate", "menu.jpg", "--output", "out.png", "--bogus", NULL }, "menugen --help" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Scratch scratch;
+      g_autoptr(CliResult) cli = NULL;
+      g_autofree char *error_line = NULL;
+
+      scratch_init (&scratch);
+      cli = run_cli (&scratch, FAKE_KEY, cases[i].args);
+
+      g_assert_cmpint (cli->status, ==, 2);
+      error_line = assert_one_error_line (cli);
+      g_assert_nonnull (strstr (error_line, cases[i].expected));
+      scratch_clear (&scratch);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -959,6 +1014,8 @@ main (int   argc,
   g_test_add_func ("/cli/output-symlink-kept", test_output_symlink_kept);
   g_test_add_func ("/cli/output-fifo-written-in-place", test_output_fifo_written_in_place);
   g_test_add_func ("/cli/key-with-stray-characters", test_key_with_stray_characters);
+  g_test_add_func ("/cli/help-lists-options", test_help_lists_options);
+  g_test_add_func ("/cli/option-without-value", test_option_without_value);
 
   return g_test_run ();
 }

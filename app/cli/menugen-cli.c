@@ -212,15 +212,24 @@ check_options (CliOptions  *options,
                char       **rest,
                GError     **error)
 {
-  if (rest != NULL && rest[0] != NULL && rest[1] != NULL)
-    return usage_error (error, _("Unexpected argument “%s”. Give the photo with --generate PHOTO and the result with --output OUT.png."),
-                        rest[1]);
-
   if (options->photo_path == NULL || options->photo_path[0] == '\0')
     return usage_error (error, _("The --generate option needs the path of a menu photo, such as --generate menu.jpg."));
 
+  /* "--generate --output out.png" takes "--output" as the photo. */
+  if (g_str_has_prefix (options->photo_path, "--"))
+    return usage_error (error, _("The --generate option is followed by “%s” instead of a photo. Give the path of the menu photo right after it, such as --generate menu.jpg."),
+                        options->photo_path);
+
   if (options->output_path == NULL || options->output_path[0] == '\0')
     return usage_error (error, _("The --output option is missing. Give the path of the PNG file to write, such as --output menu.png."));
+
+  if (g_str_has_prefix (options->output_path, "--"))
+    return usage_error (error, _("The --output option is followed by “%s” instead of a file name. Give the path of the PNG file right after it, such as --output menu.png."),
+                        options->output_path);
+
+  if (rest != NULL && rest[0] != NULL && rest[1] != NULL)
+    return usage_error (error, _("Unexpected argument “%s”. Give the photo with --generate PHOTO and the result with --output OUT.png."),
+                        rest[1]);
 
   if (options->read_timeout_s < -1)
     return usage_error (error, _("The read timeout %d is negative. Pass --read-timeout with a number of seconds, or 0 to wait without limit."),
@@ -265,7 +274,7 @@ parse_options (int          argc,
       N_("Describe, then draw: vision model id"), N_("MODEL") },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GOptionContext) context = g_option_context_new (_("[PHOTO…]"));
   g_auto(GStrv) args = g_new0 (char *, argc + 1);
 
   for (int i = 0; i < argc; i++)
@@ -273,6 +282,7 @@ parse_options (int          argc,
 
   options->read_timeout_s = -1;
   g_option_context_set_summary (context, _("Turns a photo of a restaurant menu into an illustrated menu. Keys come from GEMINI_API_KEY, OPENAI_API_KEY, OPENROUTER_API_KEY or MENUGEN_API_KEY."));
+  g_option_context_set_description (context, _("Without --generate, Menugen opens its window with the given photos."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
 
@@ -803,7 +813,12 @@ set_up_run (CliRun      *run,
 static int
 report_setup_error (const GError *error)
 {
-  g_printerr ("menugen: %s\n", error->message);
+  /* GOptionContext's own messages, such as "Unknown option --bogus", end
+   * without a full stop and without a next step. */
+  if (error->domain == G_OPTION_ERROR && !g_str_has_suffix (error->message, "."))
+    g_printerr ("menugen: %s. %s\n", error->message, _("Run “menugen --help” to see the options."));
+  else
+    g_printerr ("menugen: %s\n", error->message);
 
   return error->domain == G_OPTION_ERROR ? EXIT_USAGE : EXIT_JOB_FAILED;
 }
@@ -814,7 +829,9 @@ report_setup_error (const GError *error)
  * @argv: the program's arguments
  *
  * Tells whether the command line requests a job without a window, that is
- * whether it contains --generate or --generate=PHOTO before any "--".
+ * whether it contains --generate or --generate=PHOTO before any "--". A
+ * request for help counts too, because only the command-line parser knows
+ * the options; the window has none of its own.
  */
 gboolean
 menugen_cli_is_requested (int    argc,
@@ -824,7 +841,8 @@ menugen_cli_is_requested (int    argc,
     {
       if (g_str_equal (argv[i], "--"))
         return FALSE;
-      if (g_str_equal (argv[i], "--generate") || g_str_has_prefix (argv[i], "--generate="))
+      if (g_str_equal (argv[i], "--generate") || g_str_has_prefix (argv[i], "--generate=")
+          || g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h") || g_str_equal (argv[i], "-?"))
         return TRUE;
     }
 
