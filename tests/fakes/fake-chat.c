@@ -14,6 +14,9 @@
  *
  * Scenario                                  Flavour     Answer
  * openrouter-chat-image-success             openrouter  200, fixture with a 96x128 PNG
+ * illustrated                               openrouter  200, the same fixture with a short text and
+ *                                                       an 864x1184 fake illustrated menu drawn
+ *                                                       around the uploaded photo
  * openrouter-chat-text-and-two-images       openrouter  200, fixture
  * openrouter-chat-image-dataurl-whitespace  openrouter  200, fixture
  * openrouter-chat-image-https-url           openrouter  200, image link to /files/menu.png here
@@ -51,6 +54,12 @@
 
 #define CHAT_PATH "/v1/chat/completions"
 #define DOWNLOAD_PATH "/files/menu.png"
+#define STUB_PNG_BASE64 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+/* Gemini 2.5 Flash Image's output size for 3:4, as OpenRouter's image
+ * generation docs list it. */
+#define ILLUSTRATED_WIDTH 864
+#define ILLUSTRATED_HEIGHT 1184
 
 typedef enum {
   FLAVOUR_OPENROUTER,
@@ -84,6 +93,7 @@ static const char menu_description[] =
   "its price right-aligned, and a small round watercolour picture of the dish to the left of the name.";
 
 static char *build_success_body (FakeServer *fake);
+static char *build_illustrated_body (FakeServer *fake);
 static char *build_https_url_body (FakeServer *fake);
 static char *build_describe_body (FakeServer *fake);
 static char *build_describe_think_body (FakeServer *fake);
@@ -91,6 +101,7 @@ static char *build_describe_length_body (FakeServer *fake);
 
 static const Scenario scenarios[] = {
   { "openrouter-chat-image-success", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_success_body, NULL },
+  { "illustrated", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_illustrated_body, NULL },
   { "openrouter-chat-text-and-two-images", FLAVOUR_OPENROUTER, 200, "openrouter-chat-text-and-two-images", NULL, NULL, NULL },
   { "openrouter-chat-image-dataurl-whitespace", FLAVOUR_OPENROUTER, 200, "openrouter-chat-image-dataurl-whitespace", NULL, NULL, NULL },
   { "openrouter-chat-image-https-url", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_https_url_body, NULL },
@@ -180,6 +191,58 @@ static char *
 build_success_body (FakeServer *fake)
 {
   return fake_fixture_with_image ("openrouter-chat-image-success", NULL, 96, 128);
+}
+
+/* Returns the photo of the last accepted request: the bytes of the data
+ * URL in messages[0].content, which check_content() has validated. */
+static GBytes *
+find_photo (FakeServer *fake)
+{
+  GBytes *body = fake_server_get_last_body (fake);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *first;
+  JsonArray *content;
+
+  if (body == NULL || !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
+    return NULL;
+
+  first = json_array_get_object_element (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "messages"), 0);
+  content = json_object_get_array_member (first, "content");
+  for (guint i = 0; i < json_array_get_length (content); i++)
+    {
+      JsonNode *node = json_array_get_element (content, i);
+      JsonObject *part = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *url = NULL;
+      guchar *bytes;
+      gsize length = 0;
+
+      if (part != NULL && json_object_has_member (part, "image_url"))
+        url = json_object_get_string_member (json_object_get_object_member (part, "image_url"), "url");
+      if (url == NULL || strchr (url, ',') == NULL)
+        continue;
+
+      bytes = g_base64_decode (strchr (url, ',') + 1, &length);
+      return g_bytes_new_take (bytes, length);
+    }
+
+  return NULL;
+}
+
+static char *
+build_illustrated_body (FakeServer *fake)
+{
+  g_autoptr(GBytes) fixture = fake_load_fixture ("openrouter-chat-image-success");
+  g_autofree char *text = g_strndup (g_bytes_get_data (fixture, NULL), g_bytes_get_size (fixture));
+  g_autoptr(GBytes) photo = find_photo (fake);
+  g_autoptr(GBytes) png = fake_make_illustrated_menu (photo, ILLUSTRATED_WIDTH, ILLUSTRATED_HEIGHT);
+  g_autofree char *image = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_auto(GStrv) around_image = g_strsplit (text, STUB_PNG_BASE64, -1);
+  g_autofree char *with_image = g_strjoinv (image, around_image);
+  g_auto(GStrv) around_content = g_strsplit (with_image, "\"content\": \"\",", 2);
+
+  g_assert_cmpuint (g_strv_length (around_content), ==, 2);
+  fake_server_set_image_size (fake, ILLUSTRATED_WIDTH, ILLUSTRATED_HEIGHT);
+  return g_strjoinv ("\"content\": \"Here is the menu with a picture beside each dish.\",", around_content);
 }
 
 static char *

@@ -38,6 +38,8 @@
  * | queued              | the prompt stays pending behind another until /queue deletes it  |
  * | no-websocket        | /ws returns 404, and the prompt runs as in "success"             |
  * | ws-drop             | the WebSocket closes right after the prompt is queued            |
+ * | illustrated         | 20 steps, one every 250 ms, then /view serves an 832×1248 fake   |
+ * |                     | illustrated menu drawn around the uploaded photo                 |
  */
 
 #include <string.h>
@@ -52,6 +54,10 @@
 #define FRAME_INTERVAL_MS 20
 #define SLOW_FRAME_INTERVAL_MS 200
 #define SLOW_STEPS 20
+/* Each step sends two frames (progress_state and progress), so one step
+ * arrives every 250 ms. */
+#define ILLUSTRATED_FRAME_INTERVAL_MS 125
+#define ILLUSTRATED_STEPS 20
 #define RESULT_WIDTH 832
 #define RESULT_HEIGHT 1248
 
@@ -442,6 +448,27 @@ set_history_outputs (FakeJob    *job,
   json_object_set_object_member (entry, "meta", json_object_new ());
 }
 
+/* Makes the image of a finished prompt: a plain PNG, or in the
+ * "illustrated" scenario the fake menu around the photo that the prompt's
+ * LoadImage node names. */
+static GBytes *
+make_output (FakeJob *job)
+{
+  JsonObject *prompt = json_node_get_object (job->prompt);
+  g_autofree char *loader = find_class (prompt, "LoadImage");
+  const char *image = NULL;
+
+  if (!scenario_is (job->fake, "illustrated"))
+    return fake_make_png (RESULT_WIDTH, RESULT_HEIGHT);
+
+  if (loader != NULL)
+    image = get_string (get_object (get_object (prompt, loader), "inputs"), "image");
+
+  fake_server_set_image_size (job->fake->server, RESULT_WIDTH, RESULT_HEIGHT);
+  return fake_make_illustrated_menu (image != NULL ? g_hash_table_lookup (job->fake->uploads, image) : NULL,
+                                     RESULT_WIDTH, RESULT_HEIGHT);
+}
+
 static void
 write_history (FakeJob *job)
 {
@@ -462,7 +489,7 @@ write_history (FakeJob *job)
   if (job->history_kind == HISTORY_SUCCESS)
     {
       set_history_outputs (job, entry);
-      g_hash_table_insert (fake->outputs, g_strdup (job->output_file), fake_make_png (RESULT_WIDTH, RESULT_HEIGHT));
+      g_hash_table_insert (fake->outputs, g_strdup (job->output_file), make_output (job));
     }
   else if (job->history_kind == HISTORY_ERROR)
     {
@@ -728,6 +755,8 @@ build_frames (FakeJob *job)
     add_text_frame (job, FRAME_SEND, TRUE, status_text (2, NULL));
   else if (scenario_is (fake, "slow"))
     build_success_frames (job, SLOW_STEPS);
+  else if (scenario_is (fake, "illustrated"))
+    build_success_frames (job, ILLUSTRATED_STEPS);
   else
     build_success_frames (job, 4);
 }
@@ -1289,7 +1318,12 @@ static void
 start_job (FakeComfy *fake,
            FakeJob   *job)
 {
-  guint interval = scenario_is (fake, "slow") ? SLOW_FRAME_INTERVAL_MS : FRAME_INTERVAL_MS;
+  guint interval = FRAME_INTERVAL_MS;
+
+  if (scenario_is (fake, "slow"))
+    interval = SLOW_FRAME_INTERVAL_MS;
+  else if (scenario_is (fake, "illustrated"))
+    interval = ILLUSTRATED_FRAME_INTERVAL_MS;
 
   job_free (fake->job);
   fake->job = job;

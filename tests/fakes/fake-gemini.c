@@ -22,6 +22,8 @@
  * |                                   | file | fixtures/sources.md (400, 429, 503 for the error ones)  |
  * | success-portrait                  | 200  | image-only success with a real 768×1024 PNG             |
  * | success-square                    | 200  | image-only success with a real 1024×1024 PNG            |
+ * | illustrated                       | 200  | a short text, then an 864×1184 fake illustrated menu    |
+ * |                                   |      | drawn around the uploaded photo                         |
  * | success-snake-case                | 200  | inline_data, mime_type and finish_reason spellings      |
  * | success-with-thoughts             | 200  | thought text and thought image, then text and the image |
  * | two-images                        | 200  | a 32×32 PNG, text, then a 64×48 PNG                      |
@@ -53,6 +55,11 @@
 #define MODELS_PATH "/v1beta/models/"
 #define METHOD_SUFFIX ":generateContent"
 #define SLOW_REPLY_MS 3000
+
+/* Gemini 2.5 Flash Image's output size for the 3:4 aspect ratio, as
+ * Google's and OpenRouter's image generation docs list it. */
+#define ILLUSTRATED_WIDTH 864
+#define ILLUSTRATED_HEIGHT 1184
 
 /* Image models that the fake serves. Any other id gets 404 NOT_FOUND. */
 static const char * const known_models[] = {
@@ -669,6 +676,45 @@ reply_with_image (SoupServerMessage *message,
   fake_reply_json (message, 200, body);
 }
 
+/* Returns the bytes of the first inline image in contents[0].parts, which
+ * check_contents() has already validated. */
+static GBytes *
+find_photo (JsonObject *request)
+{
+  JsonArray *contents = member_array (request, "contents", "contents");
+  JsonObject *content = json_array_get_object_element (contents, 0);
+  JsonArray *parts = member_array (content, "parts", "parts");
+
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      JsonObject *inline_data = member_object (json_array_get_object_element (parts, i), "inlineData", "inline_data");
+
+      if (inline_data != NULL)
+        return decode_strict_base64 (member_string (inline_data, "data", "data"));
+    }
+
+  return NULL;
+}
+
+static void
+reply_illustrated (FakeServer        *self,
+                   SoupServerMessage *message,
+                   JsonObject        *request)
+{
+  g_autoptr(GBytes) photo = find_photo (request);
+  g_autoptr(GBytes) png = fake_make_illustrated_menu (photo, ILLUSTRATED_WIDTH, ILLUSTRATED_HEIGHT);
+  g_autofree char *image = g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_autofree char *body = g_strdup_printf (
+    "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":["
+    "{\"text\":\"Here is your illustrated menu, with a picture beside every dish.\"},"
+    "{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"%s\"}}]},"
+    "\"finishReason\":\"STOP\",\"index\":0}],\"modelVersion\":\"gemini-2.5-flash-image\"}",
+    image);
+
+  fake_server_set_image_size (self, ILLUSTRATED_WIDTH, ILLUSTRATED_HEIGHT);
+  fake_reply_json (message, 200, body);
+}
+
 static void
 reply_success_with_thoughts (SoupServerMessage *message)
 {
@@ -844,7 +890,8 @@ reply_error_scenario (FakeServer        *self,
 
 static void
 reply_scenario (FakeServer        *self,
-                SoupServerMessage *message)
+                SoupServerMessage *message,
+                JsonObject        *request)
 {
   const char *scenario = fake_server_get_scenario (self);
 
@@ -856,6 +903,8 @@ reply_scenario (FakeServer        *self,
     reply_with_image (message, 768, 1024);
   else if (g_str_equal (scenario, "success-square"))
     reply_with_image (message, 1024, 1024);
+  else if (g_str_equal (scenario, "illustrated"))
+    reply_illustrated (self, message, request);
   else if (g_str_equal (scenario, "success-snake-case"))
     reply_success_snake_case (message);
   else if (g_str_equal (scenario, "success-with-thoughts"))
@@ -924,7 +973,7 @@ models_cb (SoupServer        *server,
       return;
     }
 
-  reply_scenario (self, message);
+  reply_scenario (self, message, request);
 }
 
 void

@@ -20,6 +20,9 @@
  *                                                          in the message, no header
  * insufficient-quota                             openai    429, OpenAI's insufficient_quota body
  * success-portrait                               openai    200, a real 1024x1536 PNG
+ * illustrated                                    openai    200, a fake illustrated menu drawn
+ *                                                          around the uploaded photo, at the
+ *                                                          requested size (1024x1536 for auto)
  * slow                                           openai    200 after 3 s
  * no-data                                        openai    200 without "data"
  * empty-data                                     openai    200 with "data": []
@@ -27,6 +30,8 @@
  * sdcpp-openai-edit-success                      sdcpp     200, fixture
  * sdcpp-openai-error-string                      sdcpp     400, fixture ("error" is a string)
  * sdcpp-openai-error-exception                   sdcpp     500, fixture
+ * sdcpp-illustrated                              sdcpp     200, as "illustrated", in sd-server's
+ *                                                          shape with output_format
  * lemonade-success                               lemonade  200, OpenAI shape with a 64x64 PNG
  * lemonade-error-model-not-found                 lemonade  404, fixture
  *
@@ -42,6 +47,8 @@
 #define MAX_PROMPT_CHARS 32000
 #define RATE_LIMIT_RETRY_AFTER "20"
 #define SLOW_REPLY_MS 3000
+#define ILLUSTRATED_DEFAULT_WIDTH 1024
+#define ILLUSTRATED_DEFAULT_HEIGHT 1536
 #define DOWNLOAD_PATH "/files/menu.png"
 #define EXPIRED_PATH "/files/expired.png"
 
@@ -73,9 +80,12 @@ typedef struct {
   GBytes *image;
 } EditForm;
 
-/* Replies held back by the "slow" scenario, dropped when the fake is freed. */
+/* Replies held back by the "slow" scenario, dropped when the fake is freed,
+ * and the photo and size of the latest accepted request. */
 typedef struct {
   GPtrArray *pending;
+  GBytes *photo;
+  char *size;
 } FakeOpenai;
 
 typedef struct {
@@ -94,6 +104,8 @@ static char *build_insufficient_quota (FakeServer *fake);
 static char *build_no_data (FakeServer *fake);
 static char *build_empty_data (FakeServer *fake);
 static char *build_bad_base64 (FakeServer *fake);
+static char *build_illustrated (FakeServer *fake);
+static char *build_sdcpp_illustrated (FakeServer *fake);
 
 static const Scenario scenarios[] = {
   { "openai-images-success-full", FLAVOUR_OPENAI, 200, "openai-images-success-full", NULL },
@@ -112,9 +124,11 @@ static const Scenario scenarios[] = {
   { "no-data", FLAVOUR_OPENAI, 200, NULL, build_no_data },
   { "empty-data", FLAVOUR_OPENAI, 200, NULL, build_empty_data },
   { "bad-base64", FLAVOUR_OPENAI, 200, NULL, build_bad_base64 },
+  { "illustrated", FLAVOUR_OPENAI, 200, NULL, build_illustrated },
   { "sdcpp-openai-edit-success", FLAVOUR_SDCPP, 200, "sdcpp-openai-edit-success", NULL },
   { "sdcpp-openai-error-string", FLAVOUR_SDCPP, 400, "sdcpp-openai-error-string", NULL },
   { "sdcpp-openai-error-exception", FLAVOUR_SDCPP, 500, "sdcpp-openai-error-exception", NULL },
+  { "sdcpp-illustrated", FLAVOUR_SDCPP, 200, NULL, build_sdcpp_illustrated },
   { "lemonade-success", FLAVOUR_LEMONADE, 200, NULL, build_small_success },
   { "lemonade-error-model-not-found", FLAVOUR_LEMONADE, 404, "lemonade-error-model-not-found", NULL },
 };
@@ -215,6 +229,54 @@ static char *
 build_bad_base64 (FakeServer *fake)
 {
   return g_strdup ("{\"created\": 1713833628, \"data\": [{\"b64_json\": \"this is not base64 at all!\"}]}");
+}
+
+static gboolean parse_size (const char *size,
+                            int        *width,
+                            int        *height);
+
+/* Draws the fake illustrated menu as base64 PNG at the requested size,
+ * because OpenAI and sd-server both return that size. */
+static char *
+make_illustrated_base64 (FakeServer *fake,
+                         int        *width,
+                         int        *height)
+{
+  FakeOpenai *state = fake_server_get_data (fake);
+  g_autoptr(GBytes) png = NULL;
+
+  if (state->size == NULL || !parse_size (state->size, width, height))
+    {
+      *width = ILLUSTRATED_DEFAULT_WIDTH;
+      *height = ILLUSTRATED_DEFAULT_HEIGHT;
+    }
+
+  png = fake_make_illustrated_menu (state->photo, *width, *height);
+  fake_server_set_image_size (fake, *width, *height);
+  return g_base64_encode (g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+}
+
+static char *
+build_illustrated (FakeServer *fake)
+{
+  int width = 0;
+  int height = 0;
+  g_autofree char *png = make_illustrated_base64 (fake, &width, &height);
+
+  return g_strdup_printf ("{\"created\": 1775401215, \"background\": \"opaque\", \"data\": [{\"b64_json\": \"%s\"}], "
+                          "\"output_format\": \"png\", \"quality\": \"medium\", \"size\": \"%dx%d\", "
+                          "\"usage\": {\"input_tokens\": 1290, \"output_tokens\": 1056, \"total_tokens\": 2346}}",
+                          png, width, height);
+}
+
+static char *
+build_sdcpp_illustrated (FakeServer *fake)
+{
+  int width = 0;
+  int height = 0;
+  g_autofree char *png = make_illustrated_base64 (fake, &width, &height);
+
+  return g_strdup_printf ("{\"created\": 1775401215, \"data\": [{\"b64_json\": \"%s\"}], \"output_format\": \"png\"}", png);
 }
 
 static char *
@@ -724,7 +786,21 @@ static void
 fake_openai_free (FakeOpenai *state)
 {
   g_ptr_array_unref (state->pending);
+  g_clear_pointer (&state->photo, g_bytes_unref);
+  g_free (state->size);
   g_free (state);
+}
+
+static void
+remember_request (FakeServer *fake,
+                  EditForm   *form)
+{
+  FakeOpenai *state = fake_server_get_data (fake);
+
+  g_clear_pointer (&state->photo, g_bytes_unref);
+  state->photo = g_bytes_ref (form->image);
+  g_free (state->size);
+  state->size = g_strdup (g_hash_table_lookup (form->fields, "size"));
 }
 
 static void
@@ -801,6 +877,7 @@ edits_cb (SoupServer        *server,
     return;
 
   fake_server_set_last_body (fake, body);
+  remember_request (fake, form);
   reply_scenario (fake, message, scenario);
 }
 

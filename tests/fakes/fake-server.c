@@ -1,3 +1,5 @@
+#include <math.h>
+#include <cairo.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "fake-server.h"
@@ -16,6 +18,8 @@ struct _FakeServer {
   GPtrArray *paths;
   GPtrArray *violations;
   GBytes *last_body;
+  int image_width;
+  int image_height;
   gpointer data;
   GDestroyNotify data_destroy;
 };
@@ -223,6 +227,28 @@ fake_server_set_last_body (FakeServer *self,
     self->last_body = g_bytes_ref (body);
 }
 
+/* Records the pixel size of the image in the latest reply, for scenarios
+ * whose image size depends on the request. */
+void
+fake_server_set_image_size (FakeServer *self,
+                            int         width,
+                            int         height)
+{
+  self->image_width = width;
+  self->image_height = height;
+}
+
+/* Returns FALSE while no reply has recorded an image size. */
+gboolean
+fake_server_get_image_size (FakeServer *self,
+                            int        *width,
+                            int        *height)
+{
+  *width = self->image_width;
+  *height = self->image_height;
+  return self->image_width > 0 && self->image_height > 0;
+}
+
 gpointer
 fake_server_get_data (FakeServer *self)
 {
@@ -316,6 +342,223 @@ fake_make_png (int width,
   gdk_pixbuf_fill (pixbuf, 0xe8b04aff);
   if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "png", &error, NULL))
     g_error ("could not encode a test PNG: %s", error->message);
+
+  return g_bytes_new_take (buffer, length);
+}
+
+/* The fake illustrated menu: a cream page with a title, a column of dish
+ * rows on the left (a plate, a name, a description and a price each) and
+ * the uploaded photo on the right. Fractions are of the page's size. */
+#define MENU_ROWS 6
+#define MENU_MARGIN 0.05
+#define MENU_TOP 0.15
+#define MENU_COLUMN_WIDTH 0.52
+#define MENU_PHOTO_LEFT 0.61
+
+/* Tomato, basil, saffron, chocolate, blueberry and paprika. */
+static const double plate_colours[MENU_ROWS][3] = {
+  { 0.85, 0.24, 0.16 }, { 0.30, 0.60, 0.22 }, { 0.95, 0.72, 0.15 },
+  { 0.45, 0.27, 0.15 }, { 0.33, 0.35, 0.70 }, { 0.90, 0.45, 0.20 },
+};
+
+static void
+fill_bar (cairo_t *cr,
+          double   x,
+          double   y,
+          double   width,
+          double   height,
+          double   grey)
+{
+  double radius = height / 2;
+
+  cairo_set_source_rgb (cr, grey, grey, grey * 0.95);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + radius, y + radius, radius, G_PI / 2, 3 * G_PI / 2);
+  cairo_arc (cr, x + width - radius, y + radius, radius, 3 * G_PI / 2, G_PI / 2);
+  cairo_close_path (cr);
+  cairo_fill (cr);
+}
+
+static void
+draw_plate (cairo_t      *cr,
+            double        x,
+            double        y,
+            double        radius,
+            const double *colour)
+{
+  cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 0.98);
+  cairo_fill_preserve (cr);
+  cairo_set_line_width (cr, MAX (radius * 0.08, 1.0));
+  cairo_set_source_rgb (cr, 0.62, 0.58, 0.52);
+  cairo_stroke (cr);
+
+  cairo_arc (cr, x, y, radius * 0.62, 0, 2 * G_PI);
+  cairo_set_source_rgb (cr, colour[0], colour[1], colour[2]);
+  cairo_fill (cr);
+
+  /* A highlight, so the food reads as round. */
+  cairo_arc (cr, x - radius * 0.2, y - radius * 0.2, radius * 0.18, 0, 2 * G_PI);
+  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.45);
+  cairo_fill (cr);
+}
+
+static void
+draw_dish_rows (cairo_t *cr,
+                int      width,
+                int      height)
+{
+  double left = width * MENU_MARGIN;
+  double column = width * MENU_COLUMN_WIDTH;
+  double row = height * (1 - MENU_TOP - MENU_MARGIN) / MENU_ROWS;
+  double radius = MIN (row * 0.38, column * 0.13);
+
+  for (int i = 0; i < MENU_ROWS; i++)
+    {
+      double center_y = height * MENU_TOP + row * (i + 0.5);
+      double text_left = left + radius * 2.6;
+      double text_width = left + column - text_left;
+      double bar = MAX (row * 0.09, 2.0);
+
+      draw_plate (cr, left + radius, center_y, radius, plate_colours[i]);
+      fill_bar (cr, text_left, center_y - bar * 1.6, text_width * (0.55 + 0.05 * (i % 3)), bar, 0.25);
+      fill_bar (cr, text_left, center_y + bar * 0.4, text_width * (0.70 - 0.06 * (i % 2)), bar * 0.7, 0.60);
+      fill_bar (cr, left + column - text_width * 0.14, center_y - bar * 1.6, text_width * 0.14, bar, 0.35);
+    }
+}
+
+static void
+draw_page (cairo_t *cr,
+           int      width,
+           int      height)
+{
+  double left = width * MENU_MARGIN;
+  double title = MAX (height * 0.035, 3.0);
+
+  cairo_set_source_rgb (cr, 0.97, 0.94, 0.86);
+  cairo_paint (cr);
+
+  fill_bar (cr, left, height * 0.05, width * 0.45, title, 0.20);
+  cairo_set_source_rgb (cr, 0.55, 0.35, 0.20);
+  cairo_rectangle (cr, left, height * 0.05 + title * 2, width * (1 - 2 * MENU_MARGIN), MAX (height * 0.003, 1.0));
+  cairo_fill (cr);
+
+  draw_dish_rows (cr, width, height);
+}
+
+static GdkPixbuf *
+decode_photo (GBytes *photo)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (photo == NULL)
+    return NULL;
+
+  stream = g_memory_input_stream_new_from_bytes (photo);
+  pixbuf = gdk_pixbuf_new_from_stream (stream, NULL, &error);
+  if (pixbuf == NULL)
+    g_debug ("fake: the uploaded photo did not decode, so the menu shows none: %s", error->message);
+
+  return g_steal_pointer (&pixbuf);
+}
+
+/* Copies an opaque ARGB32 surface into a new RGB pixbuf. */
+static GdkPixbuf *
+surface_to_pixbuf (cairo_surface_t *surface)
+{
+  int width = cairo_image_surface_get_width (surface);
+  int height = cairo_image_surface_get_height (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  GdkPixbuf *pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+
+  cairo_surface_flush (surface);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint32 argb = ((const guint32 *) (data + y * stride))[x];
+        guint8 *rgb = pixels + y * rowstride + x * 3;
+
+        rgb[0] = (argb >> 16) & 0xff;
+        rgb[1] = (argb >> 8) & 0xff;
+        rgb[2] = argb & 0xff;
+      }
+
+  return pixbuf;
+}
+
+/* Fits the photo into the right part of the page, below the title. */
+static void
+place_photo (GdkPixbuf         *photo,
+             int                width,
+             int                height,
+             cairo_rectangle_t *area)
+{
+  double box_width = width * (1 - MENU_PHOTO_LEFT - MENU_MARGIN);
+  double box_height = height * (1 - MENU_TOP - MENU_MARGIN);
+  double scale = MIN (box_width / gdk_pixbuf_get_width (photo), box_height / gdk_pixbuf_get_height (photo));
+
+  area->width = MAX (floor (gdk_pixbuf_get_width (photo) * scale), 1);
+  area->height = MAX (floor (gdk_pixbuf_get_height (photo) * scale), 1);
+  area->x = floor (width * MENU_PHOTO_LEFT + (box_width - area->width) / 2);
+  area->y = floor (height * MENU_TOP);
+}
+
+/**
+ * fake_make_illustrated_menu:
+ * @photo: (nullable): the photo the client uploaded
+ * @width: width of the page
+ * @height: height of the page
+ *
+ * Draws a page that looks like an illustrated menu at a glance: coloured
+ * plates beside grey text lines, and the uploaded photo scaled into the
+ * right part, so screenshots of the window show a plausible result. A
+ * photo that gdk-pixbuf cannot decode leaves a grey panel in its place.
+ *
+ * Returns: (transfer full): the page as PNG bytes
+ */
+GBytes *
+fake_make_illustrated_menu (GBytes *photo,
+                            int     width,
+                            int     height)
+{
+  g_autoptr(GdkPixbuf) picture = decode_photo (photo);
+  g_autoptr(GdkPixbuf) page = NULL;
+  g_autoptr(GError) error = NULL;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  cairo_t *cr = cairo_create (surface);
+  cairo_rectangle_t area = { width * MENU_PHOTO_LEFT, height * MENU_TOP,
+                             width * (1 - MENU_PHOTO_LEFT - MENU_MARGIN), height * 0.5 };
+  char *buffer = NULL;
+  gsize length = 0;
+
+  draw_page (cr, width, height);
+  if (picture != NULL)
+    place_photo (picture, width, height, &area);
+
+  /* A dark frame around the photo, or the grey panel that replaces it. */
+  cairo_set_source_rgb (cr, 0.35, 0.30, 0.25);
+  cairo_rectangle (cr, area.x - 2, area.y - 2, area.width + 4, area.height + 4);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.75, 0.75, 0.75);
+  cairo_rectangle (cr, area.x, area.y, area.width, area.height);
+  cairo_fill (cr);
+  cairo_destroy (cr);
+
+  page = surface_to_pixbuf (surface);
+  cairo_surface_destroy (surface);
+
+  if (picture != NULL)
+    gdk_pixbuf_scale (picture, page, area.x, area.y, area.width, area.height, area.x, area.y,
+                      area.width / gdk_pixbuf_get_width (picture), area.height / gdk_pixbuf_get_height (picture),
+                      GDK_INTERP_BILINEAR);
+
+  if (!gdk_pixbuf_save_to_buffer (page, &buffer, &length, "png", &error, NULL))
+    g_error ("could not encode the fake illustrated menu: %s", error->message);
 
   return g_bytes_new_take (buffer, length);
 }

@@ -44,6 +44,14 @@ void        fake_server_add_violation    (FakeServer *self,
 GBytes     *fake_server_get_last_body    (FakeServer *self);
 void        fake_server_set_last_body    (FakeServer *self,
                                           GBytes     *body);
+/* The pixel size of the image in the latest reply of an "illustrated"
+ * scenario. */
+void        fake_server_set_image_size   (FakeServer *self,
+                                          int         width,
+                                          int         height);
+gboolean    fake_server_get_image_size   (FakeServer *self,
+                                          int        *width,
+                                          int        *height);
 gpointer    fake_server_get_data         (FakeServer *self);
 void        fake_server_set_data         (FakeServer     *self,
                                           gpointer        data,
@@ -71,6 +79,10 @@ GBytes     *fake_make_png                (int width,
                                           int height);
 char       *fake_make_png_base64         (int width,
                                           int height);
+/* A plausible illustrated menu page built around the uploaded photo. */
+GBytes     *fake_make_illustrated_menu   (GBytes *photo,
+                                          int     width,
+                                          int     height);
 void        fake_delay_reply             (SoupServerMessage *message,
                                           guint              milliseconds,
                                           guint              status,
