@@ -229,6 +229,9 @@ row_new (GtkListItem *item)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
 
+  gtk_widget_set_margin_top (box, 3);
+  gtk_widget_set_margin_bottom (box, 3);
+
   row->picture = GTK_PICTURE (gtk_picture_new ());
   gtk_picture_set_content_fit (row->picture, GTK_CONTENT_FIT_CONTAIN);
   gtk_widget_set_size_request (GTK_WIDGET (row->picture), ROW_THUMBNAIL_SIZE, ROW_THUMBNAIL_SIZE);
@@ -236,6 +239,10 @@ row_new (GtkListItem *item)
 
   row->title = append_label (labels);
   row->subtitle = append_label (labels);
+  /* Long model names take a second line before they are cut. */
+  gtk_label_set_wrap (row->subtitle, TRUE);
+  gtk_label_set_wrap_mode (row->subtitle, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (row->subtitle, 2);
   gtk_widget_add_css_class (GTK_WIDGET (row->title), "heading");
   gtk_widget_add_css_class (GTK_WIDGET (row->subtitle), "dim-label");
   gtk_widget_add_css_class (GTK_WIDGET (row->subtitle), "caption");
@@ -784,12 +791,12 @@ menugen_history_entry_format_date (MenugenHistoryEntry *entry)
 
   local = g_date_time_to_local (menugen_history_entry_get_created (entry));
   /* Translators: the date of a past menu, in g_date_time_format() syntax,
-   * for example “17 May 2024, 12:31” */
-  text = g_date_time_format (local, _("%e %b %Y, %H:%M"));
+   * for example “17 May 2024, 12:31”. “%-d” is the day without padding. */
+  text = g_date_time_format (local, _("%-d %b %Y, %H:%M"));
   if (text == NULL)
     text = g_date_time_format_iso8601 (local);
 
-  return g_strstrip (text);
+  return text;
 }
 
 /**

@@ -6,8 +6,10 @@
 #include "ui/menugen-history-list.h"
 #include "ui/menugen-variants.h"
 
-/* Height of a thumbnail in the strip, in logical pixels. */
+/* Height of a thumbnail in the strip, in logical pixels, and of the
+ * strip with the button padding and margins around it. */
 #define BUTTON_THUMBNAIL_SIZE 56
+#define STRIP_HEIGHT (BUTTON_THUMBNAIL_SIZE + 24)
 
 struct _MenugenVariants
 {
@@ -233,8 +235,10 @@ menugen_variants_init (MenugenVariants *self)
   gtk_widget_set_margin_top (GTK_WIDGET (self->box), 6);
   gtk_widget_set_margin_bottom (GTK_WIDGET (self->box), 6);
 
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  /* A picture's natural size is its texture's, twice the size shown, so
+   * the strip sets its own height and the pictures shrink to it. */
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_AUTOMATIC, GTK_POLICY_EXTERNAL);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), STRIP_HEIGHT);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->box));
   adw_bin_set_child (ADW_BIN (self), scrolled);
 
