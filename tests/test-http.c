@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
 #include "test-util.h"
@@ -395,6 +397,172 @@ test_http_redirect_followed_for_plain_get (Fixture       *fixture,
   soup_server_disconnect (target);
 }
 
+/* A hand-written HTTP server for what SoupServer does not do: never read
+ * the request, or end an answer early. Each connection runs in its own
+ * thread, so blocking reads and writes do not stall the client, which
+ * runs on the test's main loop. */
+typedef enum {
+  RAW_STALL,      /* reads nothing and answers nothing */
+  RAW_TRICKLE,    /* sends the headers and the first bytes, then nothing */
+  RAW_BREAK,      /* sends the headers and the first bytes, then closes */
+} RawMode;
+
+typedef struct {
+  GSocketService *service;
+  RawMode mode;
+  gint stopped;
+  char *url;
+} RawServer;
+
+static void
+wait_until_stopped (RawServer *raw)
+{
+  while (!g_atomic_int_get (&raw->stopped))
+    g_usleep (20 * 1000);
+}
+
+/* Reads up to the blank line that ends the request headers. */
+static void
+read_request_head (GInputStream *input)
+{
+  GString *head = g_string_new (NULL);
+  char byte;
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n")
+         && g_input_stream_read (input, &byte, 1, NULL, NULL) == 1)
+    g_string_append_c (head, byte);
+
+  g_string_free (head, TRUE);
+}
+
+static gboolean
+raw_run_cb (GThreadedSocketService *service,
+            GSocketConnection      *connection,
+            GObject                *source,
+            gpointer                user_data)
+{
+  RawServer *raw = user_data;
+  const char *answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 1000\r\n\r\n{\"a\":";
+
+  if (raw->mode != RAW_STALL)
+    {
+      read_request_head (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                 answer, strlen (answer), NULL, NULL, NULL);
+    }
+
+  if (raw->mode != RAW_BREAK)
+    wait_until_stopped (raw);
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static RawServer *
+raw_server_start (RawMode mode)
+{
+  RawServer *raw = g_new0 (RawServer, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  raw->mode = mode;
+  raw->service = g_threaded_socket_service_new (4);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (raw->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  g_signal_connect (raw->service, "run", G_CALLBACK (raw_run_cb), raw);
+  g_socket_service_start (raw->service);
+  raw->url = g_strdup_printf ("http://127.0.0.1:%u/raw",
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  return raw;
+}
+
+/* Releases the connection threads, then waits until they are gone, as they
+ * use @raw. */
+static void
+raw_server_stop (RawServer *raw)
+{
+  g_atomic_int_set (&raw->stopped, 1);
+  g_socket_service_stop (raw->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (raw->service));
+  g_usleep (200 * 1000);
+  g_object_unref (raw->service);
+  g_free (raw->url);
+  g_free (raw);
+}
+
+/* A photo upload that outlasts the connect timeout on a slow uplink must
+ * get the read timeout, and the message must not blame the connection. */
+static void
+test_http_slow_upload_gets_read_timeout (void)
+{
+  RawServer *raw = raw_server_start (RAW_STALL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", raw->url);
+  g_autoptr(GBytes) body = g_bytes_new_take (g_malloc0 (32 * 1024 * 1024), 32 * 1024 * 1024);
+  MenugenHttpLimits limits;
+  Outcome outcome = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  menugen_test_use_loopback_session ();
+  menugen_http_limits_init_default (&limits);
+  limits.connect_timeout_s = 1;
+  limits.read_timeout_s = 3;
+  soup_message_set_request_body_from_bytes (message, "application/octet-stream", body);
+  menugen_http_send_async (message, &limits, NULL, send_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+
+  g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (outcome.error->message, "3 s"));
+  g_assert_null (strstr (outcome.error->message, "Could not connect"));
+  g_assert_nonnull (strstr (outcome.error->message, "Sending the request"));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2800 * G_TIME_SPAN_MILLISECOND);
+  g_clear_error (&outcome.error);
+  raw_server_stop (raw);
+}
+
+static void
+test_http_incomplete_answer_times_out (void)
+{
+  RawServer *raw = raw_server_start (RAW_TRICKLE);
+  MenugenHttpLimits limits;
+  Outcome outcome = { 0 };
+  g_autoptr(SoupMessage) message = NULL;
+
+  menugen_test_use_loopback_session ();
+  menugen_http_limits_init_default (&limits);
+  limits.read_timeout_s = 1;
+  message = send_and_wait (raw->url, &limits, NULL, &outcome);
+
+  g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (outcome.error->message, "incomplete"));
+  g_assert_nonnull (strstr (outcome.error->message, "--read-timeout"));
+  g_clear_error (&outcome.error);
+  raw_server_stop (raw);
+}
+
+/* A server that was reached and then broke off its answer was not
+ * unreachable: the message says so. */
+static void
+test_http_broken_answer (void)
+{
+  RawServer *raw = raw_server_start (RAW_BREAK);
+  Outcome outcome = { 0 };
+  g_autoptr(SoupMessage) message = NULL;
+
+  menugen_test_use_loopback_session ();
+  message = send_and_wait (raw->url, NULL, NULL, &outcome);
+
+  g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_UNREACHABLE);
+  g_assert_nonnull (strstr (outcome.error->message, "broke"));
+  g_assert_null (strstr (outcome.error->message, "Could not reach"));
+  g_clear_error (&outcome.error);
+  raw_server_stop (raw);
+}
+
 static void
 test_http_parse_json_rejects_html (void)
 {
@@ -492,6 +660,9 @@ main (int   argc,
   g_test_add ("/http/retry-after", Fixture, NULL, fixture_set_up, test_http_retry_after, fixture_tear_down);
   g_test_add ("/http/redirect-not-followed", Fixture, NULL, fixture_set_up, test_http_redirect_not_followed, fixture_tear_down);
   g_test_add ("/http/redirect-followed-for-plain-get", Fixture, NULL, fixture_set_up, test_http_redirect_followed_for_plain_get, fixture_tear_down);
+  g_test_add_func ("/http/slow-upload-gets-read-timeout", test_http_slow_upload_gets_read_timeout);
+  g_test_add_func ("/http/incomplete-answer-times-out", test_http_incomplete_answer_times_out);
+  g_test_add_func ("/http/broken-answer", test_http_broken_answer);
   g_test_add_func ("/http/parse-json-rejects-html", test_http_parse_json_rejects_html);
   g_test_add_func ("/http/check-url", test_http_check_url);
   g_test_add_func ("/http/host-is-local", test_http_host_is_local);

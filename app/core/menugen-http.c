@@ -16,14 +16,16 @@ typedef struct {
   GCancellable *inner;          /* cancelled by the caller's cancellable or a timer */
   GCancellable *outer;
   gulong outer_handler;
+  gulong wrote_headers_handler;
   gulong wrote_body_handler;
   guint timer_id;
+  gboolean wrote_headers;       /* connected: the read timeout runs from here on */
   gboolean wrote_body;
   gboolean timed_out_connecting;
   gboolean timed_out_reading;
   GInputStream *stream;
   GByteArray *body;
-  char *host;
+  char *host;                   /* host, or host:port when the URL names a port */
 } SendData;
 
 static void
@@ -32,6 +34,8 @@ send_data_free (SendData *data)
   g_clear_handle_id (&data->timer_id, g_source_remove);
   if (data->outer != NULL && data->outer_handler != 0)
     g_cancellable_disconnect (data->outer, data->outer_handler);
+  if (data->wrote_headers_handler != 0)
+    g_signal_handler_disconnect (data->message, data->wrote_headers_handler);
   if (data->wrote_body_handler != 0)
     g_signal_handler_disconnect (data->message, data->wrote_body_handler);
   g_clear_object (&data->outer);
@@ -79,12 +83,33 @@ menugen_http_set_session (SoupSession *session)
   g_set_object (&shared_session, session);
 }
 
+/* Describes a failure of the connection. Once the request headers are
+ * out, the server was reached, so the message reports a broken connection
+ * instead. */
 static char *
 describe_transport_error (SendData     *data,
                           const GError *error)
 {
+  if (data->wrote_headers)
+    return g_strdup_printf (_("The connection to %s broke before the answer was complete (%s). Try again later."),
+                            data->host, error->message);
+
   return g_strdup_printf (_("Could not reach the server at %s: %s. Check the URL and that the server is running."),
                           data->host, error->message);
+}
+
+static char *
+describe_read_timeout (SendData *data)
+{
+  if (data->stream != NULL)
+    return g_strdup_printf (_("The answer from %s was still incomplete after %u s. Raise the read timeout in Preferences or with --read-timeout, or try again later."),
+                            data->host, data->limits.read_timeout_s);
+  if (!data->wrote_body)
+    return g_strdup_printf (_("Sending the request to %s did not finish within %u s. Raise the read timeout in Preferences or with --read-timeout, or try again on a faster connection."),
+                            data->host, data->limits.read_timeout_s);
+
+  return g_strdup_printf (_("No answer from %s after %u s. Raise the read timeout in Preferences or with --read-timeout, or try again later."),
+                          data->host, data->limits.read_timeout_s);
 }
 
 static void
@@ -92,21 +117,22 @@ fail_transport (GTask        *task,
                 const GError *error)
 {
   SendData *data = g_task_get_task_data (task);
+  g_autofree char *message = NULL;
 
   if (data->timed_out_connecting)
     g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_TIMED_OUT,
                              _("Could not connect to %s within %u s. Check the URL and your network connection."),
                              data->host, data->limits.connect_timeout_s);
   else if (data->timed_out_reading)
-    g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_TIMED_OUT,
-                             _("No answer from %s after %u s. Raise the read timeout in Preferences, or try again later."),
-                             data->host, data->limits.read_timeout_s);
+    {
+      message = describe_read_timeout (data);
+      g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_TIMED_OUT, "%s", message);
+    }
   else if (data->outer != NULL && g_cancellable_is_cancelled (data->outer))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", _("Cancelled"));
   else
     {
-      g_autofree char *message = describe_transport_error (data, error);
-
+      message = describe_transport_error (data, error);
       g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_UNREACHABLE, "%s", message);
     }
 }
@@ -117,7 +143,7 @@ timer_expired_cb (gpointer user_data)
   SendData *data = user_data;
 
   data->timer_id = 0;
-  if (data->wrote_body)
+  if (data->wrote_headers)
     data->timed_out_reading = TRUE;
   else
     data->timed_out_connecting = TRUE;
@@ -130,16 +156,35 @@ timer_expired_cb (gpointer user_data)
 }
 
 static void
+start_read_timer (SendData *data)
+{
+  g_clear_handle_id (&data->timer_id, g_source_remove);
+
+  if (data->limits.read_timeout_s > 0)
+    data->timer_id = g_timeout_add_seconds (data->limits.read_timeout_s, timer_expired_cb, data);
+}
+
+/* The connection is established once the headers are out, so a large
+ * photo on a slow uplink gets the read timeout for its upload, not the
+ * short connect timeout. */
+static void
+wrote_headers_cb (SoupMessage *message,
+                  gpointer     user_data)
+{
+  SendData *data = user_data;
+
+  data->wrote_headers = TRUE;
+  start_read_timer (data);
+}
+
+static void
 wrote_body_cb (SoupMessage *message,
                gpointer     user_data)
 {
   SendData *data = user_data;
 
   data->wrote_body = TRUE;
-  g_clear_handle_id (&data->timer_id, g_source_remove);
-
-  if (data->limits.read_timeout_s > 0)
-    data->timer_id = g_timeout_add_seconds (data->limits.read_timeout_s, timer_expired_cb, data);
+  start_read_timer (data);
 }
 
 static void
@@ -316,8 +361,9 @@ send_cb (GObject      *source,
  *
  * Sends @message on the shared session and reads the whole body, whatever
  * the HTTP status: callers check soup_message_get_status() before parsing.
- * The connect timeout runs until the request body is written, the read
- * timeout from then on. Only GET and HEAD requests without a key follow
+ * The connect timeout runs until the request headers are written. The read
+ * timeout then covers the upload of the body, and runs again from its end
+ * until the whole response is read. Only GET and HEAD requests without a key follow
  * redirects; for any other request a redirect is a %MENUGEN_ERROR_INSECURE
  * error.
  */
@@ -339,7 +385,7 @@ menugen_http_send_async (SoupMessage             *message,
 
   data = g_new0 (SendData, 1);
   data->message = g_object_ref (message);
-  data->host = g_strdup (g_uri_get_host (soup_message_get_uri (message)));
+  data->host = describe_origin (soup_message_get_uri (message));
   if (limits != NULL)
     data->limits = *limits;
   else
@@ -356,6 +402,7 @@ menugen_http_send_async (SoupMessage             *message,
   if (must_not_redirect (message))
     soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
+  data->wrote_headers_handler = g_signal_connect (message, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
   data->wrote_body_handler = g_signal_connect (message, "wrote-body", G_CALLBACK (wrote_body_cb), data);
   if (data->limits.connect_timeout_s > 0)
     data->timer_id = g_timeout_add_seconds (data->limits.connect_timeout_s, timer_expired_cb, data);
