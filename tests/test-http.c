@@ -617,6 +617,37 @@ test_http_check_url (void)
     }
 }
 
+/* A URL typed without its scheme gets a suggestion with the scheme that
+ * fits the host. */
+static void
+test_http_check_url_suggests_scheme (void)
+{
+  const struct {
+    const char *url;
+    const char *suggestion;   /* NULL when none fits */
+  } cases[] = {
+    { "127.0.0.1:8188", "“http://127.0.0.1:8188”" },
+    { "localhost:1234/v1", "“http://localhost:1234/v1”" },
+    { "api.openai.com/v1", "“https://api.openai.com/v1”" },
+    { "generativelanguage.googleapis.com", "“https://generativelanguage.googleapis.com”" },
+    { "not a url", NULL },
+    { "ftp://127.0.0.1/", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (menugen_http_check_url (cases[i].url, FALSE, FALSE, &error));
+      g_assert_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND);
+      g_assert_nonnull (strstr (error->message, cases[i].url));
+      if (cases[i].suggestion != NULL)
+        g_assert_nonnull (strstr (error->message, cases[i].suggestion));
+      else
+        g_assert_null (strstr (error->message, "instead"));
+    }
+}
+
 static void
 test_http_host_is_local (void)
 {
@@ -665,6 +696,7 @@ main (int   argc,
   g_test_add_func ("/http/broken-answer", test_http_broken_answer);
   g_test_add_func ("/http/parse-json-rejects-html", test_http_parse_json_rejects_html);
   g_test_add_func ("/http/check-url", test_http_check_url);
+  g_test_add_func ("/http/check-url-suggests-scheme", test_http_check_url_suggests_scheme);
   g_test_add_func ("/http/host-is-local", test_http_host_is_local);
   g_test_add_func ("/http/join-url", test_http_join_url);
 

@@ -506,6 +506,63 @@ host_is_loopback (const char *host)
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
+static gboolean
+is_host_name (const char *host)
+{
+  if (g_hostname_is_ip_address (host))
+    return TRUE;
+
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.')
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Returns @url with the scheme that it most likely lacks, such as
+ * "http://127.0.0.1:8188" for "127.0.0.1:8188" and "https://api.openai.com/v1"
+ * for "api.openai.com/v1", or NULL when @url is not a bare host. */
+static char *
+suggest_scheme (const char *url)
+{
+  g_autofree char *with_http = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (url == NULL || url[0] == '\0' || strstr (url, "://") != NULL)
+    return NULL;
+
+  with_http = g_strconcat ("http://", url, NULL);
+  uri = g_uri_parse (with_http, G_URI_FLAGS_NONE, NULL);
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  if (host == NULL || host[0] == '\0')
+    return NULL;
+
+  if (!is_host_name (host))
+    return NULL;
+
+  if (menugen_http_host_is_local (host))
+    return g_steal_pointer (&with_http);
+
+  return g_strconcat ("https://", url, NULL);
+}
+
+static void
+set_invalid_url_error (const char  *url,
+                       GError     **error)
+{
+  g_autofree char *suggestion = suggest_scheme (url);
+
+  if (suggestion != NULL)
+    g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
+                 _("The server URL “%s” does not start with http:// or https://. Use “%s” instead."),
+                 url, suggestion);
+  else
+    g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
+                 _("The server URL “%s” is not a valid http or https address. Enter one such as http://127.0.0.1:8188."),
+                 url != NULL ? url : "");
+}
+
 /**
  * menugen_http_check_url:
  * @url: a base URL from the configuration
@@ -534,9 +591,7 @@ menugen_http_check_url (const char *url,
   if (uri == NULL || host == NULL || host[0] == '\0'
       || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0))
     {
-      g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
-                   _("The server URL “%s” is not a valid http or https address. Enter one such as http://127.0.0.1:8188."),
-                   url != NULL ? url : "");
+      set_invalid_url_error (url, error);
       return FALSE;
     }
 
