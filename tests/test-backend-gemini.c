@@ -618,6 +618,24 @@ test_model_not_found (Fixture       *fixture,
   assert_no_violations (fixture);
 }
 
+/* A 404 from a path that is not the Gemini API blames the URL, not the
+ * model: here the base URL carries an extra /v1, as OpenAI-style URLs do. */
+static void
+test_url_with_wrong_path (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  const char *message;
+  g_autofree char *url = g_strconcat (fake_server_get_url (fixture->fake), "/v1", NULL);
+
+  g_free (fixture->config->url);
+  fixture->config->url = g_strdup (url);
+  message = run_expecting_error (fixture, MENUGEN_ERROR_REJECTED);
+
+  g_assert_nonnull (strstr (message, "server URL"));
+  g_assert_nonnull (strstr (message, "404"));
+  g_assert_null (strstr (message, "model name"));
+}
+
 static void
 test_invalid_model_id (Fixture       *fixture,
                        gconstpointer  data)
@@ -942,6 +960,7 @@ main (int   argc,
   add_test ("permission-denied", "permission-denied", test_permission_denied);
   add_test ("model-not-found", "gemini-success-image-only", test_model_not_found);
   add_test ("invalid-model-id", "gemini-success-image-only", test_invalid_model_id);
+  add_test ("url-with-wrong-path", "gemini-success-image-only", test_url_with_wrong_path);
   add_test ("models-prefix", "gemini-success-image-only", test_models_prefix);
   add_test ("url-with-version", "gemini-success-image-only", test_url_with_version);
   add_test ("url-with-query", "gemini-success-image-only", test_url_with_query);

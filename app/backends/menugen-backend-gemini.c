@@ -903,16 +903,44 @@ is_key_error (JsonObject *google_error,
          && lower != NULL && strstr (lower, "api key") != NULL;
 }
 
+/* A 404 names the model when the API itself does not know it ("models/ID
+ * is not found for API version v1beta"). Any other 404 comes from a path
+ * that is not the Gemini API, such as a base URL with an extra /v1. */
+static GError *
+describe_not_found (const char *url,
+                    const char *label,
+                    const char *text,
+                    JsonObject *google_error,
+                    const char *model)
+{
+  g_autofree char *model_path = g_strconcat ("models/", model, NULL);
+  const char *rpc_status = get_string (google_error, "status", NULL);
+  const char *service_message = get_string (google_error, "message", NULL);
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *server = NULL;
+
+  if (g_strcmp0 (rpc_status, "NOT_FOUND") == 0
+      && service_message != NULL && strstr (service_message, model_path) != NULL)
+    return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
+                        _("The Gemini API has no model “%s” for generateContent (%s). Check the model name in Preferences or in --model."),
+                        model, label);
+
+  if (uri != NULL && g_uri_get_port (uri) > 0)
+    server = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  else
+    server = g_strdup (uri != NULL ? g_uri_get_host (uri) : url);
+
+  return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
+                      _("The server at %s has no Gemini API at this address (%s): %s Check the server URL, which is the bare host, such as https://generativelanguage.googleapis.com."),
+                      server, label, text);
+}
+
 static GError *
 describe_client_error (guint       status,
                        const char *label,
                        const char *text,
                        const char *model)
 {
-  if (status == SOUP_STATUS_NOT_FOUND)
-    return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
-                        _("The Gemini API has no model “%s” for generateContent (404 NOT_FOUND): model not found. Check the model name in Preferences."),
-                        model);
   if (status == SOUP_STATUS_FORBIDDEN)
     return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
                         _("The Gemini API denied access to model “%s” (%s): %s Check that the key’s project may use this model."),
@@ -972,6 +1000,9 @@ describe_http_error (GenerateData *data,
     return describe_quota_error (google_error, data->message, data->model, retry_delay_s);
   if (status >= 500)
     return describe_server_error (status, label, text);
+
+  if (status == SOUP_STATUS_NOT_FOUND)
+    return describe_not_found (data->url, label, text, google_error, data->model);
 
   return describe_client_error (status, label, text, data->model);
 }
