@@ -994,6 +994,51 @@ test_option_without_value (void)
     }
 }
 
+/* Hints in errors that a command-line user can act on name the option,
+ * not only the Preferences window. */
+static void
+test_model_hint_names_option (void)
+{
+  const struct {
+    const char *backend;
+    const char *scenario;
+    const char *model;
+  } cases[] = {
+    { "gemini", "success-portrait", "gemini image" },
+    { "gemini", "success-portrait", "gemini-0-unknown-image" },
+    { "openai-images", "lemonade-error-model-not-found", "Qwen-Image-Edit" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(CliResult) cli = NULL;
+      g_autofree char *fake_stderr = NULL;
+      g_autofree char *error_line = NULL;
+      g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+      g_autofree char *photo = NULL;
+      FakeProcess *fake = fake_process_start (cases[i].backend, cases[i].scenario);
+      Scratch scratch;
+
+      scratch_init (&scratch);
+      photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+      g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+      {
+        const char *args[] = { "--generate", photo, "--output", scratch.output, "--backend", cases[i].backend,
+                               "--url", fake->url, "--model", cases[i].model, NULL };
+
+        /* Lemonade takes no key. */
+        cli = run_cli (&scratch, g_str_equal (cases[i].backend, "gemini") ? FAKE_KEY : "", args);
+      }
+      fake_stderr = fake_process_stop (fake);
+
+      g_assert_cmpint (cli->status, ==, 1);
+      error_line = assert_one_error_line (cli);
+      g_assert_nonnull (strstr (error_line, cases[i].model));
+      g_assert_nonnull (strstr (error_line, "--model"));
+      scratch_clear (&scratch);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1016,6 +1061,7 @@ main (int   argc,
   g_test_add_func ("/cli/key-with-stray-characters", test_key_with_stray_characters);
   g_test_add_func ("/cli/help-lists-options", test_help_lists_options);
   g_test_add_func ("/cli/option-without-value", test_option_without_value);
+  g_test_add_func ("/cli/model-hint-names-option", test_model_hint_names_option);
 
   return g_test_run ();
 }

@@ -407,7 +407,7 @@ choose_model (MenugenBackendGemini *self,
   if (!model_id_is_valid (model))
     {
       g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_BACKEND,
-                   _("“%s” is not a valid Gemini model id. Enter an id such as gemini-2.5-flash-image in Preferences."),
+                   _("“%s” is not a valid Gemini model id. Enter an id such as gemini-2.5-flash-image in Preferences or in --model."),
                    model);
       return NULL;
     }

@@ -652,7 +652,7 @@ model_error (const char         *service,
   g_autofree char *reason = as_sentence (error->message);
 
   return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
-                      _("%s cannot use the model “%s”: %s Check the model name in Preferences."),
+                      _("%s cannot use the model “%s”: %s Check the model name in Preferences or in --model."),
                       service, error->model != NULL ? error->model : model, reason);
 }
 
@@ -727,7 +727,7 @@ client_error (guint               status,
                         service);
 
   return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
-                      _("%s rejected the request (HTTP %u): %s Check the model and the URL in Preferences."),
+                      _("%s rejected the request (HTTP %u): %s Check the model and the URL in Preferences, or --model and --url."),
                       service, status, reason);
 }
 
@@ -773,7 +773,7 @@ describe_failure (MenugenBackendOpenaiImages *self,
   /* OpenAI's 401 message repeats part of the key, so it is not shown. */
   if (status == SOUP_STATUS_UNAUTHORIZED)
     return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_INVALID_KEY,
-                        _("%s rejected the API key (HTTP 401, %s). Check the key in Preferences."),
+                        _("%s rejected the API key (HTTP 401, %s). Check the key in Preferences or in the OPENAI_API_KEY environment variable."),
                         service, error.code != NULL ? error.code : "unauthorized");
 
   if (status == SOUP_STATUS_FORBIDDEN)
