@@ -968,28 +968,8 @@ dup_selected_config (MenugenWindow *self)
   return menugen_backend_config_copy (config);
 }
 
-static void
-set_notes (MenugenWindow *self,
-           const char    *notes,
-           const char    *size_note)
-{
-  GString *text = g_string_new (NULL);
-
-  if (notes != NULL && notes[0] != '\0')
-    g_string_append (text, notes);
-
-  if (size_note != NULL && size_note[0] != '\0')
-    {
-      if (text->len > 0)
-        g_string_append (text, "\n\n");
-      g_string_append (text, size_note);
-    }
-
-  gtk_label_set_text (self->notes_label, text->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->notes_expander), text->len > 0);
-  gtk_expander_set_expanded (self->notes_expander, size_note != NULL && size_note[0] != '\0');
-  g_string_free (text, TRUE);
-}
+static void set_entry_notes (MenugenWindow       *self,
+                             MenugenHistoryEntry *entry);
 
 static void
 show_result (MenugenWindow       *self,
@@ -1008,7 +988,11 @@ show_result (MenugenWindow       *self,
   menugen_viewer_zoom_to_fit (self->viewer);
   gtk_toggle_button_set_active (self->show_menu_button, TRUE);
   menugen_variants_set_current (self->variants, entry);
-  set_notes (self, menugen_job_get_notes (job), menugen_job_get_size_note (job));
+  /* The entry's notes hold the model's text, the vision model's
+   * instruction and the size note; the instruction sent is added too. */
+  set_entry_notes (self, entry);
+  if (menugen_job_get_size_note (job) != NULL)
+    gtk_expander_set_expanded (self->notes_expander, TRUE);
 
   update_state (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->viewer));
