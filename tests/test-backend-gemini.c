@@ -426,7 +426,13 @@ static void
 test_not_json (Fixture       *fixture,
                gconstpointer  data)
 {
-  run_expecting_error (fixture, MENUGEN_ERROR_MALFORMED);
+  const char *message = run_expecting_error (fixture, MENUGEN_ERROR_MALFORMED);
+  g_autoptr(GUri) uri = g_uri_parse (fake_server_get_url (fixture->fake), G_URI_FLAGS_NONE, NULL);
+  g_autofree char *server = g_strdup_printf ("127.0.0.1:%d", g_uri_get_port (uri));
+
+  /* A captive portal or a proxy answers with HTML, so the message names
+   * the server that did. */
+  g_assert_nonnull (strstr (message, server));
 }
 
 static void

@@ -903,6 +903,20 @@ is_key_error (JsonObject *google_error,
          && lower != NULL && strstr (lower, "api key") != NULL;
 }
 
+/* Names the server of @url as host or host:port, for messages. */
+static char *
+describe_server (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_strdup (url);
+  if (g_uri_get_port (uri) > 0)
+    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+
+  return g_strdup (g_uri_get_host (uri));
+}
+
 /* A 404 names the model when the API itself does not know it ("models/ID
  * is not found for API version v1beta"). Any other 404 comes from a path
  * that is not the Gemini API, such as a base URL with an extra /v1. */
@@ -916,19 +930,13 @@ describe_not_found (const char *url,
   g_autofree char *model_path = g_strconcat ("models/", model, NULL);
   const char *rpc_status = get_string (google_error, "status", NULL);
   const char *service_message = get_string (google_error, "message", NULL);
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *server = NULL;
+  g_autofree char *server = describe_server (url);
 
   if (g_strcmp0 (rpc_status, "NOT_FOUND") == 0
       && service_message != NULL && strstr (service_message, model_path) != NULL)
     return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
                         _("The Gemini API has no model “%s” for generateContent (%s). Check the model name in Preferences or in --model."),
                         model, label);
-
-  if (uri != NULL && g_uri_get_port (uri) > 0)
-    server = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
-  else
-    server = g_strdup (uri != NULL ? g_uri_get_host (uri) : url);
 
   return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_REJECTED,
                       _("The server at %s has no Gemini API at this address (%s): %s Check the server URL, which is the bare host, such as https://generativelanguage.googleapis.com."),
@@ -1067,7 +1075,8 @@ handle_success (GTask  *task,
   MenugenBackendGemini *self = g_task_get_source_object (task);
   GenerateData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = menugen_http_parse_json (body, "Gemini", &error);
+  g_autofree char *server = describe_server (data->url);
+  g_autoptr(JsonNode) root = menugen_http_parse_json (body, server, &error);
   MenugenResult *result = NULL;
 
   if (root != NULL)
