@@ -976,6 +976,7 @@ test_option_without_value (void)
     { { "--generate", "menu.jpg", "--output", "--backend", "gemini", NULL }, "“--backend” instead of a file name" },
     { { "--generate", "menu.jpg", "--output", "out.png", "--backend", NULL }, "menugen --help" },
     { { "--generate", "menu.jpg", "--output", "out.png", "--bogus", NULL }, "menugen --help" },
+    { { "--generate", "menu.jpg", "--output", "out.png", "--read-timeout", "-1", NULL }, "--read-timeout" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

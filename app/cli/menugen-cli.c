@@ -33,7 +33,8 @@ typedef struct {
   char *language;
   char *dish_names;
   char *style;
-  int read_timeout_s;
+  char *read_timeout;          /* the text of --read-timeout, or NULL */
+  int read_timeout_s;          /* -1 when --read-timeout is not given */
   char *workflow;
   char *vision_url;
   char *vision_model;
@@ -70,6 +71,7 @@ cli_options_clear (CliOptions *options)
   g_free (options->language);
   g_free (options->dish_names);
   g_free (options->style);
+  g_free (options->read_timeout);
   g_free (options->workflow);
   g_free (options->vision_url);
   g_free (options->vision_model);
@@ -205,6 +207,26 @@ check_style (const char  *style,
   return usage_error (error, _("Unknown style “%s”. Pass --style with one of: %s."), style, names);
 }
 
+/* Reads --read-timeout as a whole number of seconds from 0 up. GOption's
+ * own integer parsing would let -1 through, which is also the value for
+ * "not given". */
+static gboolean
+parse_read_timeout (CliOptions  *options,
+                    GError     **error)
+{
+  gint64 seconds = 0;
+
+  if (options->read_timeout == NULL)
+    return TRUE;
+
+  if (!g_ascii_string_to_signed (options->read_timeout, 10, 0, G_MAXINT, &seconds, NULL))
+    return usage_error (error, _("The read timeout “%s” is not a whole number of seconds of 0 or more. Pass --read-timeout with a number such as 600, or 0 to wait without limit."),
+                        options->read_timeout);
+
+  options->read_timeout_s = (int) seconds;
+  return TRUE;
+}
+
 /* Checks what GOptionContext cannot: required options, allowed values and
  * leftover arguments. */
 static gboolean
@@ -231,9 +253,8 @@ check_options (CliOptions  *options,
     return usage_error (error, _("Unexpected argument “%s”. Give the photo with --generate PHOTO and the result with --output OUT.png."),
                         rest[1]);
 
-  if (options->read_timeout_s < -1)
-    return usage_error (error, _("The read timeout %d is negative. Pass --read-timeout with a number of seconds, or 0 to wait without limit."),
-                        options->read_timeout_s);
+  if (!parse_read_timeout (options, error))
+    return FALSE;
 
   if (options->style != NULL && !check_style (options->style, error))
     return FALSE;
@@ -264,7 +285,7 @@ parse_options (int          argc,
       N_("Dish names as printed (original), translated (translated) or both (both, the default)"), N_("original|translated|both") },
     { "style", 0, 0, G_OPTION_ARG_STRING, &options->style,
       N_("Picture style, such as photo or illustration (the default)"), N_("STYLE") },
-    { "read-timeout", 0, 0, G_OPTION_ARG_INT, &options->read_timeout_s,
+    { "read-timeout", 0, 0, G_OPTION_ARG_STRING, &options->read_timeout,
       N_("Seconds to wait for the image once the photo is sent; 0 waits without limit"), N_("SECONDS") },
     { "workflow", 0, 0, G_OPTION_ARG_FILENAME, &options->workflow,
       N_("ComfyUI: path of an API-format workflow file, or a built-in workflow name"), N_("FILE") },
