@@ -397,6 +397,26 @@ test_http_redirect_followed_for_plain_get (Fixture       *fixture,
   soup_server_disconnect (target);
 }
 
+/* A download may follow redirects, but not to a data: URL, and the
+ * message must not quote that URL, which can be megabytes long. */
+static void
+test_http_redirect_to_data_url (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *payload = g_strnfill (4000, 'A');
+  g_autofree char *target = g_strconcat ("data:image/png;base64,", payload, NULL);
+  g_autofree char *url = build_redirect_url (fixture, "302", target);
+  Outcome outcome = { 0 };
+  g_autoptr(SoupMessage) message = send_and_wait (url, NULL, NULL, &outcome);
+
+  g_assert_nonnull (outcome.error);
+  g_assert_true (outcome.error->domain == MENUGEN_ERROR);
+  g_assert_nonnull (strstr (outcome.error->message, "redirected"));
+  g_assert_null (strstr (outcome.error->message, "AAAA"));
+  g_assert_cmpuint (strlen (outcome.error->message), <, 400);
+  g_clear_error (&outcome.error);
+}
+
 /* A hand-written HTTP server for what SoupServer does not do: never read
  * the request, or end an answer early. Each connection runs in its own
  * thread, so blocking reads and writes do not stall the client, which
@@ -691,6 +711,7 @@ main (int   argc,
   g_test_add ("/http/retry-after", Fixture, NULL, fixture_set_up, test_http_retry_after, fixture_tear_down);
   g_test_add ("/http/redirect-not-followed", Fixture, NULL, fixture_set_up, test_http_redirect_not_followed, fixture_tear_down);
   g_test_add ("/http/redirect-followed-for-plain-get", Fixture, NULL, fixture_set_up, test_http_redirect_followed_for_plain_get, fixture_tear_down);
+  g_test_add ("/http/redirect-to-data-url", Fixture, NULL, fixture_set_up, test_http_redirect_to_data_url, fixture_tear_down);
   g_test_add_func ("/http/slow-upload-gets-read-timeout", test_http_slow_upload_gets_read_timeout);
   g_test_add_func ("/http/incomplete-answer-times-out", test_http_incomplete_answer_times_out);
   g_test_add_func ("/http/broken-answer", test_http_broken_answer);

@@ -83,6 +83,19 @@ menugen_http_set_session (SoupSession *session)
   g_set_object (&shared_session, session);
 }
 
+/* GIO and libsoup messages can quote what the server sent, such as a
+ * Location header with a whole data: URL, so they are cut to this many
+ * characters. */
+#define MAX_QUOTED_ERROR_CHARS 200
+
+static gboolean
+is_redirect_error (const GError *error)
+{
+  return g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_REDIRECT_BAD_URI)
+         || g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_REDIRECT_NO_LOCATION)
+         || g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS);
+}
+
 /* Describes a failure of the connection. Once the request headers are
  * out, the server was reached, so the message reports a broken connection
  * instead. */
@@ -90,12 +103,27 @@ static char *
 describe_transport_error (SendData     *data,
                           const GError *error)
 {
+  g_autofree char *reason = NULL;
+
+  if (is_redirect_error (error))
+    return g_strdup_printf (_("The server at %s redirected the request to an address that cannot be followed. Check the URL, or try again later."),
+                            data->host);
+
+  if (g_utf8_strlen (error->message, -1) > MAX_QUOTED_ERROR_CHARS)
+    {
+      g_autofree char *head = g_utf8_substring (error->message, 0, MAX_QUOTED_ERROR_CHARS);
+
+      reason = g_strconcat (head, "…", NULL);
+    }
+  else
+    reason = g_strdup (error->message);
+
   if (data->wrote_headers)
     return g_strdup_printf (_("The connection to %s broke before the answer was complete (%s). Try again later."),
-                            data->host, error->message);
+                            data->host, reason);
 
   return g_strdup_printf (_("Could not reach the server at %s: %s. Check the URL and that the server is running."),
-                          data->host, error->message);
+                          data->host, reason);
 }
 
 static char *
