@@ -12,6 +12,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "core/menugen-png.h"
+#include "fake-server.h"
 #include "test-util.h"
 
 #define FAKE_KEY "test-key-not-real"
@@ -1040,6 +1041,87 @@ test_model_hint_names_option (void)
     }
 }
 
+/* The strict fake delays by 3 s at most, so a stand-in for Gemini holds
+ * its reply for longer than the command line's interval between
+ * elapsed-time lines. */
+#define LONG_WAIT_MS 16500
+
+typedef struct {
+  SoupServerMessage *message;
+  char *body;
+} HeldReply;
+
+static gboolean
+release_reply_cb (gpointer user_data)
+{
+  HeldReply *reply = user_data;
+  gsize length = strlen (reply->body);
+
+  soup_server_message_set_status (reply->message, 200, NULL);
+  soup_server_message_set_response (reply->message, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&reply->body), length);
+  soup_server_message_unpause (reply->message);
+  g_object_unref (reply->message);
+  g_free (reply);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hold_reply_cb (SoupServer        *server,
+               SoupServerMessage *message,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  HeldReply *reply = g_new0 (HeldReply, 1);
+  g_autofree char *image = fake_make_png_base64 (48, 64);
+
+  reply->message = g_object_ref (message);
+  reply->body = g_strdup_printf ("{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
+                                 "[{\"inlineData\":{\"mimeType\":\"image/png\",\"data\":\"%s\"}}]},"
+                                 "\"finishReason\":\"STOP\"}]}", image);
+  soup_server_message_pause (message);
+  g_timeout_add (LONG_WAIT_MS, release_reply_cb, reply);
+}
+
+/* A model that takes minutes must not look like a hang: the waiting line
+ * comes again with the elapsed time. */
+static void
+test_long_wait_shows_elapsed (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+  g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *photo = NULL;
+  Scratch scratch;
+
+  soup_server_add_handler (server, NULL, hold_reply_cb, NULL, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+  {
+    const char *args[] = { "--generate", photo, "--output", scratch.output,
+                           "--backend", "gemini", "--url", url, NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+
+  g_assert_cmpint (cli->status, ==, 0);
+  g_assert_nonnull (strstr (cli->stderr_text, "menugen: waiting for the model…\n"));
+  g_assert_nonnull (strstr (cli->stderr_text, "menugen: waiting for the model… 0:1"));
+  soup_server_disconnect (server);
+  scratch_clear (&scratch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1063,6 +1145,7 @@ main (int   argc,
   g_test_add_func ("/cli/help-lists-options", test_help_lists_options);
   g_test_add_func ("/cli/option-without-value", test_option_without_value);
   g_test_add_func ("/cli/model-hint-names-option", test_model_hint_names_option);
+  g_test_add_func ("/cli/long-wait-shows-elapsed", test_long_wait_shows_elapsed);
 
   return g_test_run ();
 }

@@ -24,6 +24,10 @@
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
 
+/* A stage that lasts longer than this gets its line again with the time
+ * since the job started, so that a long wait does not look like a hang. */
+#define ELAPSED_INTERVAL_S 15
+
 typedef struct {
   char *photo_path;
   char *output_path;
@@ -56,6 +60,7 @@ typedef struct {
   gsize photo_bytes;
   char *last_line;
   guint sigint_id;
+  guint elapsed_id;
   gboolean interrupted;
   int exit_status;
 } CliRun;
@@ -81,6 +86,7 @@ static void
 cli_run_clear (CliRun *run)
 {
   g_clear_handle_id (&run->sigint_id, g_source_remove);
+  g_clear_handle_id (&run->elapsed_id, g_source_remove);
   g_clear_pointer (&run->loop, g_main_loop_unref);
   g_clear_object (&run->cancellable);
   g_clear_object (&run->job);
@@ -118,6 +124,8 @@ static void
 finish (CliRun *run,
         GError *error)
 {
+  g_clear_handle_id (&run->elapsed_id, g_source_remove);
+
   if (error == NULL)
     run->exit_status = EXIT_SUCCESS;
   else if (run->interrupted && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -724,6 +732,18 @@ describe_stage (CliRun *run)
   return NULL;
 }
 
+static gboolean
+elapsed_cb (gpointer user_data)
+{
+  CliRun *run = user_data;
+  g_autofree char *line = describe_stage (run);
+  guint64 seconds = (guint64) (menugen_job_get_elapsed (run->job) + 0.5);
+  g_autofree char *timed = g_strdup_printf ("%s %u:%02u", line, (guint) (seconds / 60), (guint) (seconds % 60));
+
+  print_line (run, timed);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 job_progress_cb (GObject    *object,
                  GParamSpec *pspec,
@@ -782,6 +802,7 @@ photo_loaded_cb (GObject      *source,
   g_signal_connect (run->job, "notify::detail", G_CALLBACK (job_progress_cb), run);
   g_signal_connect (run->job, "notify::fraction", G_CALLBACK (job_progress_cb), run);
   menugen_job_run_async (run->job, photo, run->cancellable, job_done_cb, run);
+  run->elapsed_id = g_timeout_add_seconds (ELAPSED_INTERVAL_S, elapsed_cb, run);
 }
 
 /* The first SIGINT cancels the job, which then ends the run. A second one
