@@ -1041,9 +1041,9 @@ test_model_hint_names_option (void)
     }
 }
 
-/* The strict fake delays by 3 s at most, so a stand-in for Gemini holds
- * its reply for longer than the command line's interval between
- * elapsed-time lines. */
+/* The strict fake delays by 3 s at most, so a stand-in for Gemini delays
+ * its reply beyond the command line's interval between elapsed-time
+ * lines. */
 #define LONG_WAIT_MS 16500
 
 typedef struct {

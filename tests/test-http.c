@@ -418,11 +418,11 @@ test_http_redirect_to_data_url (Fixture       *fixture,
 }
 
 /* A hand-written HTTP server for what SoupServer does not do: never read
- * the request, or end an answer early. Each connection runs in its own
+ * the request, or end a response early. Each connection runs in its own
  * thread, so blocking reads and writes do not stall the client, which
  * runs on the test's main loop. */
 typedef enum {
-  RAW_STALL,      /* reads nothing and answers nothing */
+  RAW_STALL,      /* reads nothing and sends nothing */
   RAW_TRICKLE,    /* sends the headers and the first bytes, then nothing */
   RAW_BREAK,      /* sends the headers and the first bytes, then closes */
 } RawMode;
@@ -564,8 +564,8 @@ test_http_incomplete_answer_times_out (void)
   raw_server_stop (raw);
 }
 
-/* A server that was reached and then broke off its answer was not
- * unreachable: the message says so. */
+/* A server that was reached and then broke off its response was not
+ * unreachable, and the message must tell the two apart. */
 static void
 test_http_broken_answer (void)
 {

@@ -872,8 +872,8 @@ report_setup_error (const GError *error)
  *
  * Tells whether the command line requests a job without a window, that is
  * whether it contains --generate or --generate=PHOTO before any "--". A
- * request for help counts too, because only the command-line parser knows
- * the options; the window has none of its own.
+ * request for help counts too, because only the command-line parser
+ * defines options. The window has none of its own.
  */
 gboolean
 menugen_cli_is_requested (int    argc,

@@ -296,9 +296,9 @@ menugen_secrets_key_from_environment (const char *kind)
  *
  * Tells whether @key has only printable ASCII characters and no space, as
  * the keys of every supported service do. A key with a line break or a
- * tab, often pasted from a file, would break the HTTP header, and a
- * non-ASCII key would reach a server that echoes it in another encoding,
- * so that the echo escapes the masking of the key in messages.
+ * tab, often pasted from a file, would break the HTTP header. A server may
+ * echo a non-ASCII key in another encoding, and that echo would escape the
+ * masking of the key in messages.
  *
  * Returns: %TRUE when @key may be sent
  */
