@@ -1122,6 +1122,35 @@ test_long_wait_shows_elapsed (void)
   scratch_clear (&scratch);
 }
 
+/* A misspelt kind gets a usage line that lists the kinds, not a crash. */
+static void
+test_fake_server_unknown_kind (void)
+{
+  const char *binary = g_getenv ("MENUGEN_FAKE_SERVER");
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_assert_nonnull (binary);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, binary, "gemeni", "success-portrait", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+  g_test_message ("fake server stderr:\n%s", stderr_text);
+
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  g_assert_cmpstr (stdout_text, ==, "");
+  g_assert_nonnull (strstr (stderr_text, "unknown kind \"gemeni\""));
+  g_assert_nonnull (strstr (stderr_text, "usage: "));
+  g_assert_nonnull (strstr (stderr_text, "gemini"));
+  g_assert_nonnull (strstr (stderr_text, "openai-images"));
+  g_assert_nonnull (strstr (stderr_text, "comfyui"));
+  g_assert_nonnull (strstr (stderr_text, "openai-chat"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1146,6 +1175,7 @@ main (int   argc,
   g_test_add_func ("/cli/option-without-value", test_option_without_value);
   g_test_add_func ("/cli/model-hint-names-option", test_model_hint_names_option);
   g_test_add_func ("/cli/long-wait-shows-elapsed", test_long_wait_shows_elapsed);
+  g_test_add_func ("/cli/fake-server-unknown-kind", test_fake_server_unknown_kind);
 
   return g_test_run ();
 }

@@ -44,6 +44,37 @@ static const struct {
   { NULL, NULL, NULL },
 };
 
+/**
+ * fake_server_list_kinds:
+ *
+ * Returns: (transfer full): the kinds that fake_server_new() accepts in
+ *   this build, separated by ", "
+ */
+char *
+fake_server_list_kinds (void)
+{
+  g_autoptr(GString) kinds = g_string_new (NULL);
+
+  for (guint i = 0; installers[i].kind != NULL; i++)
+    {
+      if (kinds->len > 0)
+        g_string_append (kinds, ", ");
+      g_string_append (kinds, installers[i].kind);
+    }
+
+  return g_string_free (g_steal_pointer (&kinds), FALSE);
+}
+
+gboolean
+fake_server_has_kind (const char *kind)
+{
+  for (guint i = 0; installers[i].kind != NULL; i++)
+    if (g_str_equal (installers[i].kind, kind))
+      return TRUE;
+
+  return FALSE;
+}
+
 static void
 update_url (FakeServer *self)
 {
@@ -69,6 +100,13 @@ fake_server_new (const char *kind,
   g_autoslist(GUri) uris = NULL;
   FakeInstallFunc install = NULL;
 
+  if (!fake_server_has_kind (kind))
+    {
+      g_autofree char *kinds = fake_server_list_kinds ();
+
+      g_error ("unknown fake kind \"%s\"; the kinds are %s", kind, kinds);
+    }
+
   self->kind = g_strdup (kind);
   self->scenario = g_strdup (scenario);
   self->key = g_strdup ("test-key-not-real");
@@ -82,7 +120,6 @@ fake_server_new (const char *kind,
         install = installers[i].install;
         self->url_path = g_strdup (installers[i].url_path);
       }
-  g_assert_nonnull (install);
 
   if (!soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
     g_error ("fake %s could not listen: %s", kind, error->message);

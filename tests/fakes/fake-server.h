@@ -12,8 +12,11 @@ typedef struct _FakeServer FakeServer;
 
 typedef void (*FakeInstallFunc) (FakeServer *self);
 
+/* An unknown kind ends the program with a message listing the kinds. */
 FakeServer *fake_server_new              (const char *kind,
                                           const char *scenario);
+gboolean    fake_server_has_kind         (const char *kind);
+char       *fake_server_list_kinds       (void);
 void        fake_server_free             (FakeServer *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeServer, fake_server_free)
 

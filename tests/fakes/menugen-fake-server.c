@@ -37,9 +37,13 @@ main (int   argc,
   GPtrArray *violations;
   GPtrArray *paths;
 
-  if (argc < 3)
+  if (argc < 3 || !fake_server_has_kind (argv[1]))
     {
-      g_printerr ("usage: %s KIND SCENARIO [KEY]\n", argv[0]);
+      g_autofree char *kinds = fake_server_list_kinds ();
+
+      if (argc >= 3)
+        g_printerr ("%s: unknown kind \"%s\"\n", argv[0], argv[1]);
+      g_printerr ("usage: %s KIND SCENARIO [KEY], where KIND is one of %s\n", argv[0], kinds);
       return 2;
     }
 
