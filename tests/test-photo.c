@@ -1450,6 +1450,24 @@ test_decode_result_size_cap (void)
   g_assert_null (from_png);
 }
 
+/* Menugen has no output size setting, so the message names the pixel size
+ * and the limit, and suggests what the user can do. */
+static void
+test_decode_result_too_large_message (void)
+{
+  g_autoptr(GBytes) header = make_png_header (9000, 8000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = menugen_image_decode (header, MENUGEN_RESULT_MAX_PIXELS, &error);
+
+  g_assert_null (pixbuf);
+  g_assert_error (error, MENUGEN_ERROR, MENUGEN_ERROR_TOO_LARGE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "9000 × 8000 pixels"));
+  g_assert_nonnull (strstr (error->message, "67 megapixels"));
+  g_assert_nonnull (strstr (error->message, "Try again or choose another model."));
+  g_assert_null (strstr (error->message, "output size"));
+}
+
 static void
 test_decode_result_corrupt (void)
 {
@@ -1527,6 +1545,7 @@ main (int   argc,
   g_test_add_func ("/photo/fits", test_fits);
   g_test_add_func ("/photo/decode-result", test_decode_result);
   g_test_add_func ("/photo/decode-result-size-cap", test_decode_result_size_cap);
+  g_test_add_func ("/photo/decode-result-too-large-message", test_decode_result_too_large_message);
   g_test_add_func ("/photo/decode-result-corrupt", test_decode_result_corrupt);
 
   return g_test_run ();

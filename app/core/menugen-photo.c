@@ -266,7 +266,7 @@ set_result_error (Problem           problem,
     case PROBLEM_TOO_MANY_PIXELS:
       g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_TOO_LARGE,
                    /* Translators: the image's pixel size, then a number of megapixels */
-                   _("The image the model returned has %d × %d pixels, more than the %.0f megapixels Menugen accepts. Choose a smaller output size."),
+                   _("The model returned an image of %d × %d pixels, larger than the %.0f megapixels Menugen accepts. Try again or choose another model."),
                    inspection->info.width, inspection->info.height, max_pixels / 1e6);
       return;
     case PROBLEM_EMPTY:
