@@ -1122,6 +1122,37 @@ test_long_wait_shows_elapsed (void)
   scratch_clear (&scratch);
 }
 
+/* A square result for a 3:4 photo is saved with a note, and the note on
+ * the command line does not claim that an image is shown. */
+static void
+test_size_note (void)
+{
+  g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+  g_autoptr(CliResult) cli = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *photo = NULL;
+  FakeProcess *fake = fake_process_start ("gemini", "success-square");
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+  {
+    const char *args[] = { "--generate", photo, "--output", scratch.output,
+                           "--backend", "gemini", "--url", fake->url, NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_cmpint (cli->status, ==, 0);
+  g_assert_nonnull (strstr (cli->stderr_text,
+                            "menugen: The model returned a 1024 × 1024 image instead of the requested 3:4 shape. "
+                            "It was kept as it is, without stretching.\n"));
+  g_assert_null (strstr (cli->stderr_text, "shown"));
+  scratch_clear (&scratch);
+}
+
 /* A misspelt kind gets a usage line that lists the kinds, not a crash. */
 static void
 test_fake_server_unknown_kind (void)
@@ -1175,6 +1206,7 @@ main (int   argc,
   g_test_add_func ("/cli/option-without-value", test_option_without_value);
   g_test_add_func ("/cli/model-hint-names-option", test_model_hint_names_option);
   g_test_add_func ("/cli/long-wait-shows-elapsed", test_long_wait_shows_elapsed);
+  g_test_add_func ("/cli/size-note", test_size_note);
   g_test_add_func ("/cli/fake-server-unknown-kind", test_fake_server_unknown_kind);
 
   return g_test_run ();

@@ -282,6 +282,9 @@ test_square_result_size_note (Fixture       *fixture,
   g_assert_nonnull (note);
   g_assert_nonnull (strstr (note, "3:4"));
   g_assert_nonnull (strstr (note, "1024 × 1024"));
+  /* The command line shows no image, so the note must not say it does. */
+  g_assert_cmpstr (note, ==, "The model returned a 1024 × 1024 image instead of the requested 3:4 shape. "
+                             "It was kept as it is, without stretching.");
   g_assert_nonnull (menugen_history_entry_get_notes (fixture->entry));
   g_assert_nonnull (strstr (menugen_history_entry_get_notes (fixture->entry), note));
 }

@@ -165,7 +165,7 @@ describe_shape_mismatch (int         width,
   if (fabs (log (returned / requested)) <= log (ASPECT_TOLERANCE))
     return NULL;
 
-  return g_strdup_printf (_("The model returned a %d × %d image instead of the requested %s shape. It is shown as it is, without stretching."),
+  return g_strdup_printf (_("The model returned a %d × %d image instead of the requested %s shape. It was kept as it is, without stretching."),
                           width, height, aspect_ratio);
 }
 
