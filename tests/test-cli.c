@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -179,6 +180,8 @@ run_cli_interrupted (Scratch            *scratch,
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  /* Relative paths in @args resolve inside the scratch folder. */
+  g_subprocess_launcher_set_cwd (launcher, scratch->root);
 
   g_ptr_array_add (argv, (char *) binary);
   for (guint i = 0; args[i] != NULL; i++)
@@ -613,6 +616,58 @@ test_bad_photo (void)
   g_assert_cmpuint (folders->len, ==, 0);
 
   assert_no_key_anywhere (&scratch, cli);
+  scratch_clear (&scratch);
+}
+
+/* Runs with a photo path typed relative to the current folder and returns
+ * the error line. */
+static char *
+run_with_relative_photo (Scratch    *scratch,
+                         const char *fake_url,
+                         const char *photo)
+{
+  g_autoptr(CliResult) cli = NULL;
+  const char *args[] = { "--generate", photo, "--output", scratch->output,
+                         "--backend", "gemini", "--url", fake_url, NULL };
+
+  cli = run_cli (scratch, FAKE_KEY, args);
+  g_assert_cmpint (cli->status, ==, 1);
+
+  return assert_one_error_line (cli);
+}
+
+/* Whether the file is missing or is no image, the error names the photo by
+ * the same absolute path, however it was typed. */
+static void
+test_photo_errors_absolute_path (void)
+{
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *missing_line = NULL;
+  g_autofree char *text_line = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *text_path = NULL;
+  FakeProcess *fake = fake_process_start ("gemini", "success-portrait");
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  root = realpath (scratch.root, NULL);
+  g_assert_nonnull (root);
+  text_path = g_build_filename (scratch.root, "menu.jpg", NULL);
+  g_assert_true (g_file_set_contents (text_path, "Soup of the day 4.50\n", -1, NULL));
+  missing = g_strdup_printf ("“%s/missing.jpg”", root);
+  text = g_strdup_printf ("“%s/menu.jpg”", root);
+
+  missing_line = run_with_relative_photo (&scratch, fake->url, "missing.jpg");
+  text_line = run_with_relative_photo (&scratch, fake->url, "./menu.jpg");
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_nonnull (strstr (missing_line, "does not exist"));
+  g_assert_nonnull (strstr (missing_line, missing));
+  g_assert_nonnull (strstr (text_line, "Could not use the photo"));
+  g_assert_nonnull (strstr (text_line, text));
+  assert_no_requests (fake_stderr);
   scratch_clear (&scratch);
 }
 
@@ -1194,6 +1249,7 @@ main (int   argc,
   g_test_add_func ("/cli/missing-key", test_missing_key);
   g_test_add_func ("/cli/no-backend-chosen", test_no_backend_chosen);
   g_test_add_func ("/cli/bad-photo", test_bad_photo);
+  g_test_add_func ("/cli/photo-errors-absolute-path", test_photo_errors_absolute_path);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/unknown-backend", test_unknown_backend);
   g_test_add_func ("/cli/missing-output", test_missing_output);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1298,6 +1299,63 @@ test_load_missing_file (void)
   menugen_test_remove_tree (dir);
 }
 
+static GError *
+load_relative_file (const char *dir,
+                    const char *relative_path)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg_and_cwd (relative_path, dir);
+  MenugenPhotoLimits limits = default_limits ();
+  g_autoptr(MenugenPhoto) photo = NULL;
+  GError *error = NULL;
+  AsyncWait wait = { 0 };
+
+  menugen_photo_load_async (file, &limits, NULL, async_ready_cb, &wait);
+  g_assert_true (menugen_test_wait_for (&wait.done, 60));
+  photo = menugen_photo_load_finish (wait.result, &error);
+  g_object_unref (wait.result);
+
+  g_assert_null (photo);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  return error;
+}
+
+/* A path typed relative to the current folder shows as the absolute parse
+ * name in every file error, the same path that the window shows. */
+static void
+test_file_errors_name_parse_name (void)
+{
+  g_autofree char *dir = menugen_test_make_scratch_dir ();
+  g_autofree char *missing = g_strdup_printf ("“%s/no-such-menu.jpg”", dir);
+  g_autofree char *folder = g_strdup_printf ("“%s/photos”", dir);
+  g_autofree char *folder_path = g_build_filename (dir, "photos", NULL);
+  g_autofree char *huge = g_strdup_printf ("“%s/huge.jpg”", dir);
+  g_autofree char *huge_path = g_build_filename (dir, "huge.jpg", NULL);
+  g_autoptr(GError) missing_error = NULL;
+  g_autoptr(GError) folder_error = NULL;
+  g_autoptr(GError) huge_error = NULL;
+  int fd;
+
+  g_assert_cmpint (g_mkdir (folder_path, 0700), ==, 0);
+  /* A sparse file, so the size check sees it without 200 MiB on disk. */
+  fd = g_open (huge_path, O_WRONLY | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, MENUGEN_PHOTO_MAX_SOURCE_BYTES + 1), ==, 0);
+  g_assert_cmpint (close (fd), ==, 0);
+
+  missing_error = load_relative_file (dir, "no-such-menu.jpg");
+  folder_error = load_relative_file (dir, "./photos");
+  huge_error = load_relative_file (dir, "photos/../huge.jpg");
+
+  g_assert_error (missing_error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED);
+  g_assert_nonnull (strstr (missing_error->message, missing));
+  g_assert_error (folder_error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED);
+  g_assert_nonnull (strstr (folder_error->message, folder));
+  g_assert_error (huge_error, MENUGEN_ERROR, MENUGEN_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (huge_error->message, huge));
+  menugen_test_remove_tree (dir);
+}
+
 static void
 test_load_unreadable_file (void)
 {
@@ -1539,6 +1597,7 @@ main (int   argc,
   g_test_add_func ("/photo/load-file", test_load_file);
   g_test_add_func ("/photo/load-missing-file", test_load_missing_file);
   g_test_add_func ("/photo/load-unreadable-file", test_load_unreadable_file);
+  g_test_add_func ("/photo/file-errors-name-parse-name", test_file_errors_name_parse_name);
   g_test_add_func ("/photo/new-prepared", test_new_prepared);
   g_test_add_func ("/photo/sha256", test_sha256);
   g_test_add_func ("/photo/pixbuf-matches-bytes", test_pixbuf_matches_bytes);

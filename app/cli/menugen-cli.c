@@ -52,7 +52,7 @@ typedef struct {
   MenugenJob *job;
   MenugenInstructionOptions instruction_options;
   char *language;
-  char *photo_path;
+  GFile *photo;                /* the file given to --generate */
   GFile *output;               /* the path given to --output */
   GFile *output_target;        /* the file that the copy replaces, symbolic links resolved */
   GFile *output_tmp;           /* the hidden copy next to output_target, or NULL */
@@ -101,7 +101,7 @@ cli_run_clear (CliRun *run)
   g_clear_object (&run->output_tmp);
   g_clear_object (&run->result_file);
   g_free (run->language);
-  g_free (run->photo_path);
+  g_clear_object (&run->photo);
   g_free (run->last_line);
 }
 
@@ -757,19 +757,20 @@ job_progress_cb (GObject    *object,
 
 /* Adds the photo's path to a loading error that does not name it, as
  * decoding errors do not know the file, and a shell user may have given
- * several files to several commands. */
+ * several files to several commands. The path is the parse name, the
+ * absolute form that the file errors of menugen_photo_load_async() use. */
 static GError *
 name_photo_in_error (CliRun *run,
                      GError *error)
 {
-  g_autofree char *name = g_path_get_basename (run->photo_path);
+  g_autofree char *name = g_file_get_parse_name (run->photo);
   GError *named;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || strstr (error->message, name) != NULL)
     return error;
 
   named = g_error_new (error->domain, error->code, _("Could not use the photo “%s”. %s"),
-                       run->photo_path, error->message);
+                       name, error->message);
   g_error_free (error);
 
   return named;
@@ -911,7 +912,6 @@ menugen_cli_run (int    argc,
   CliOptions options = { 0 };
   CliRun run = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) photo_file = NULL;
   MenugenPhotoLimits limits;
   int status;
 
@@ -927,10 +927,9 @@ menugen_cli_run (int    argc,
     }
 
   print_line (&run, _("preparing photo…"));
-  run.photo_path = g_strdup (options.photo_path);
-  photo_file = g_file_new_for_commandline_arg (options.photo_path);
+  run.photo = g_file_new_for_commandline_arg (options.photo_path);
   menugen_backend_get_photo_limits (run.backend, &limits);
-  menugen_photo_load_async (photo_file, &limits, run.cancellable, photo_loaded_cb, &run);
+  menugen_photo_load_async (run.photo, &limits, run.cancellable, photo_loaded_cb, &run);
   g_main_loop_run (run.loop);
 
   status = run.exit_status;

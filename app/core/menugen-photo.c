@@ -717,6 +717,9 @@ prepare_data_new (GBytes                   *source,
   return data;
 }
 
+/* Every file error names the file by its parse name, which is absolute
+ * however the path was typed, so the window and the command line show the
+ * same path. */
 static void
 set_file_error (GFile   *file,
                 GError  *cause,
@@ -990,7 +993,7 @@ menugen_photo_prepare_finish (GAsyncResult  *result,
  *
  * Reads @file and prepares it, both in a worker thread. A missing or
  * unreadable file, or one larger than MENUGEN_PHOTO_MAX_SOURCE_BYTES, fails
- * with a sentence that names it.
+ * with a sentence that names it by g_file_get_parse_name().
  */
 void
 menugen_photo_load_async (GFile                    *file,
