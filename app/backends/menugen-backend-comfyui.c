@@ -8,6 +8,7 @@
 #include "backends/menugen-comfyui-workflow.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
+#include "core/menugen-json.h"
 
 /* Qwen-Image-Edit scales its reference image to about one megapixel, so a
  * longer edge than this only costs upload time. */
@@ -599,18 +600,6 @@ get_number (JsonObject *object,
   return -1;
 }
 
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static void
 note_started (GTask *task)
 {
@@ -643,12 +632,12 @@ report_node (GTask      *task,
              JsonObject *data)
 {
   Job *job = g_task_get_task_data (task);
-  const char *node = get_string (data, "display_node");
+  const char *node = menugen_json_get_string (data, "display_node");
   const char *class_type;
   g_autofree char *detail = NULL;
 
   if (node == NULL)
-    node = get_string (data, "node");
+    node = menugen_json_get_string (data, "node");
 
   class_type = menugen_comfyui_workflow_get_class_type (job->workflow, node);
   note_started (task);
@@ -662,16 +651,14 @@ static void
 report_progress_state (GTask      *task,
                        JsonObject *data)
 {
-  JsonNode *nodes_node = json_object_get_member (data, "nodes");
-  JsonObject *nodes = nodes_node != NULL && JSON_NODE_HOLDS_OBJECT (nodes_node) ? json_node_get_object (nodes_node) : NULL;
+  JsonObject *nodes = menugen_json_get_object (data, "nodes");
   g_autoptr(GList) ids = nodes != NULL ? json_object_get_members (nodes) : NULL;
 
   for (GList *l = ids; l != NULL; l = l->next)
     {
-      JsonNode *state_node = json_object_get_member (nodes, l->data);
-      JsonObject *state = JSON_NODE_HOLDS_OBJECT (state_node) ? json_node_get_object (state_node) : NULL;
+      JsonObject *state = menugen_json_get_object (nodes, l->data);
 
-      if (g_strcmp0 (get_string (state, "state"), "running") == 0 && get_number (state, "max") > 1)
+      if (g_strcmp0 (menugen_json_get_string (state, "state"), "running") == 0 && get_number (state, "max") > 1)
         {
           report_step (task, get_number (state, "value"), get_number (state, "max"));
           return;
@@ -684,11 +671,8 @@ report_queue_status (GTask      *task,
                      JsonObject *data)
 {
   Job *job = g_task_get_task_data (task);
-  JsonNode *status = json_object_get_member (data, "status");
-  JsonNode *exec_info = status != NULL && JSON_NODE_HOLDS_OBJECT (status)
-                        ? json_object_get_member (json_node_get_object (status), "exec_info") : NULL;
-  int remaining = exec_info != NULL && JSON_NODE_HOLDS_OBJECT (exec_info)
-                  ? (int) get_number (json_node_get_object (exec_info), "queue_remaining") : -1;
+  JsonObject *exec_info = menugen_json_get_object (menugen_json_get_object (data, "status"), "exec_info");
+  int remaining = exec_info != NULL ? (int) get_number (exec_info, "queue_remaining") : -1;
   g_autofree char *detail = NULL;
 
   /* Sent to every client, so it only gives the queue length. */
@@ -738,8 +722,8 @@ handle_text_frame (GTask  *task,
 {
   Job *job = g_task_get_task_data (task);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonNode *root;
-  JsonNode *data_node;
+  JsonObject *message;
+  JsonObject *data;
   const char *type;
 
   if (!json_parser_load_from_data (parser, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), NULL))
@@ -748,19 +732,16 @@ handle_text_frame (GTask  *task,
       return;
     }
 
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-
-  type = get_string (json_node_get_object (root), "type");
-  data_node = json_object_get_member (json_node_get_object (root), "data");
-  if (type == NULL || data_node == NULL || !JSON_NODE_HOLDS_OBJECT (data_node))
+  message = menugen_json_root_object (json_parser_get_root (parser));
+  type = menugen_json_get_string (message, "type");
+  data = menugen_json_get_object (message, "data");
+  if (type == NULL || data == NULL)
     return;
 
   if (g_str_equal (type, "status"))
-    report_queue_status (task, json_node_get_object (data_node));
-  else if (g_strcmp0 (get_string (json_node_get_object (data_node), "prompt_id"), job->prompt_id) == 0)
-    handle_prompt_event (task, type, json_node_get_object (data_node));
+    report_queue_status (task, data);
+  else if (g_strcmp0 (menugen_json_get_string (data, "prompt_id"), job->prompt_id) == 0)
+    handle_prompt_event (task, type, data);
 }
 
 /* Binary frames start with a 4-byte big-endian event type: previews (1 and
@@ -876,9 +857,9 @@ prompt_accepted (GTask    *task,
                  JsonNode *reply)
 {
   Job *job = g_task_get_task_data (task);
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
-  const char *prompt_id = get_string (object, "prompt_id");
-  JsonNode *node_errors = object != NULL ? json_object_get_member (object, "node_errors") : NULL;
+  JsonObject *object = menugen_json_root_object (reply);
+  const char *prompt_id = menugen_json_get_string (object, "prompt_id");
+  JsonObject *node_errors = menugen_json_get_object (object, "node_errors");
   g_autoptr(GError) error = NULL;
 
   /* Servers older than client-chosen ids pick their own. */
@@ -895,9 +876,9 @@ prompt_accepted (GTask    *task,
       return;
     }
 
-  if (node_errors != NULL && JSON_NODE_HOLDS_OBJECT (node_errors) && json_object_get_size (json_node_get_object (node_errors)) > 0)
+  if (node_errors != NULL && json_object_get_size (node_errors) > 0)
     {
-      g_autofree char *described = menugen_comfyui_describe_node_errors (json_node_get_object (node_errors));
+      g_autofree char *described = menugen_comfyui_describe_node_errors (node_errors);
 
       g_message ("ComfyUI queued prompt %s but skips outputs that failed validation: %s", job->prompt_id, described);
     }
@@ -1056,9 +1037,9 @@ static char *
 read_stored_name (JsonNode  *reply,
                   GError   **error)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (reply) ? json_node_get_object (reply) : NULL;
-  const char *name = get_string (object, "name");
-  const char *subfolder = get_string (object, "subfolder");
+  JsonObject *object = menugen_json_root_object (reply);
+  const char *name = menugen_json_get_string (object, "name");
+  const char *subfolder = menugen_json_get_string (object, "subfolder");
 
   if (name == NULL || name[0] == '\0')
     {

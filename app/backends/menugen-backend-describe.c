@@ -7,6 +7,7 @@
 #include "backends/menugen-backend-openai-chat.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
+#include "core/menugen-json.h"
 
 #define PROMPT_RESOURCE "/com/example/Menugen/prompts/describe-menu.txt"
 #define PROMPT_PLACEHOLDER "{{requirements}}"
@@ -83,27 +84,6 @@ static gboolean
 has_text (const char *text)
 {
   return text != NULL && text[0] != '\0';
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static char *
@@ -321,16 +301,9 @@ read_description (GenerateData *data,
                   JsonNode     *root,
                   GError      **error)
 {
-  JsonObject *completion = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonNode *choices = completion != NULL ? json_object_get_member (completion, "choices") : NULL;
-  JsonNode *first = NULL;
-  JsonObject *choice = NULL;
+  JsonObject *completion = menugen_json_root_object (root);
+  JsonObject *choice = menugen_json_get_array_object (menugen_json_get_array (completion, "choices"), 0);
   g_autofree char *text = NULL;
-
-  if (choices != NULL && JSON_NODE_HOLDS_ARRAY (choices) && json_array_get_length (json_node_get_array (choices)) > 0)
-    first = json_array_get_element (json_node_get_array (choices), 0);
-  if (first != NULL && JSON_NODE_HOLDS_OBJECT (first))
-    choice = json_node_get_object (first);
 
   if (choice == NULL)
     {
@@ -340,7 +313,7 @@ read_description (GenerateData *data,
       return NULL;
     }
 
-  if (g_strcmp0 (get_string (choice, "finish_reason"), "length") == 0)
+  if (g_strcmp0 (menugen_json_get_string (choice, "finish_reason"), "length") == 0)
     {
       g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
                    _("The vision model on %s stopped before it finished describing the menu (finish reason “length”). Give it a larger context size, or choose another vision model."),
@@ -348,7 +321,7 @@ read_description (GenerateData *data,
       return NULL;
     }
 
-  text = menugen_chat_dup_content_text (get_object (choice, "message"));
+  text = menugen_chat_dup_content_text (menugen_json_get_object (choice, "message"));
   if (text != NULL)
     strip_thinking (text);
 

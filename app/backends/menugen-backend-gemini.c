@@ -7,6 +7,7 @@
 #include "backends/menugen-backend-gemini.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
+#include "core/menugen-json.h"
 
 /* Gemini rejects requests over 20 MB, and the base64 text of inline images
  * counts (firebase.google.com/docs/ai-logic/input-file-requirements). */
@@ -90,87 +91,19 @@ generate_data_free (GenerateData *data)
   g_free (data);
 }
 
-/* JSON accessors that tolerate a missing member or a member of another
- * type, because a reply may come from a proxy or a newer API version.
- * @snake is the snake_case spelling that the service also uses, or NULL. */
+/* Returns the member @camel of @object, or else its snake_case spelling
+ * @snake, which the service also accepts and may send; @snake may be NULL. */
 static JsonNode *
 get_member (JsonObject *object,
             const char *camel,
             const char *snake)
 {
-  JsonNode *node;
+  JsonNode *node = menugen_json_get_member (object, camel);
 
-  if (object == NULL)
-    return NULL;
-
-  node = json_object_get_member (object, camel);
   if (node == NULL && snake != NULL)
-    node = json_object_get_member (object, snake);
+    node = menugen_json_get_member (object, snake);
 
   return node;
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *camel,
-            const char *snake)
-{
-  JsonNode *node = get_member (object, camel, snake);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *camel,
-            const char *snake)
-{
-  JsonNode *node = get_member (object, camel, snake);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *camel,
-           const char *snake)
-{
-  JsonNode *node = get_member (object, camel, snake);
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static gboolean
-get_boolean (JsonObject *object,
-             const char *name)
-{
-  JsonNode *node = get_member (object, name, NULL);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-         && json_node_get_value_type (node) == G_TYPE_BOOLEAN
-         && json_node_get_boolean (node);
-}
-
-static JsonObject *
-get_array_object (JsonArray *array,
-                  guint      index)
-{
-  JsonNode *node;
-
-  if (array == NULL || index >= json_array_get_length (array))
-    return NULL;
-
-  node = json_array_get_element (array, index);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonObject *
-root_object (JsonNode *root)
-{
-  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
 }
 
 /* Collapses white space and cuts @text to MAX_QUOTED_CHARS characters, so
@@ -527,21 +460,21 @@ static void
 collect_parts (JsonObject *candidate,
                ReplyParts *parts)
 {
-  JsonObject *content = get_object (candidate, "content", NULL);
-  JsonArray *array = get_array (content, "parts", NULL);
+  JsonObject *content = menugen_json_get_object (candidate, "content");
+  JsonArray *array = menugen_json_get_array (content, "parts");
   guint count = array != NULL ? json_array_get_length (array) : 0;
 
   for (guint i = 0; i < count; i++)
     {
-      JsonObject *part = get_array_object (array, i);
-      JsonObject *inline_data = get_object (part, "inlineData", "inline_data");
-      const char *text = get_string (part, "text", NULL);
+      JsonObject *part = menugen_json_get_array_object (array, i);
+      JsonObject *inline_data = menugen_json_node_get_object (get_member (part, "inlineData", "inline_data"));
+      const char *text = menugen_json_get_string (part, "text");
 
-      if (part == NULL || get_boolean (part, "thought"))
+      if (part == NULL || menugen_json_get_boolean (part, "thought"))
         continue;
 
-      if (inline_data != NULL && get_string (inline_data, "data", NULL) != NULL)
-        parts->image_data = get_string (inline_data, "data", NULL);
+      if (inline_data != NULL && menugen_json_get_string (inline_data, "data") != NULL)
+        parts->image_data = menugen_json_get_string (inline_data, "data");
       else if (text != NULL)
         {
           g_autofree char *stripped = g_strstrip (g_strdup (text));
@@ -640,8 +573,8 @@ set_no_image_error (JsonObject *candidate,
                     const char *notes,
                     GError    **error)
 {
-  const char *reason = get_string (candidate, "finishReason", "finish_reason");
-  const char *finish_message = get_string (candidate, "finishMessage", "finish_message");
+  const char *reason = menugen_json_node_get_string (get_member (candidate, "finishReason", "finish_reason"));
+  const char *finish_message = menugen_json_node_get_string (get_member (candidate, "finishMessage", "finish_message"));
   g_autofree char *quoted = notes != NULL ? shorten_text (notes, NULL) : NULL;
 
   if (reason != NULL && g_strv_contains (refusal_reasons, reason))
@@ -669,9 +602,10 @@ set_no_candidate_error (JsonObject *reply,
                         const char *url,
                         GError    **error)
 {
-  JsonObject *feedback = get_object (reply, "promptFeedback", "prompt_feedback");
-  const char *reason = get_string (feedback, "blockReason", "block_reason");
-  const char *reason_message = get_string (feedback, "blockReasonMessage", "block_reason_message");
+  JsonObject *feedback = menugen_json_node_get_object (get_member (reply, "promptFeedback", "prompt_feedback"));
+  const char *reason = menugen_json_node_get_string (get_member (feedback, "blockReason", "block_reason"));
+  const char *reason_message = menugen_json_node_get_string (get_member (feedback, "blockReasonMessage",
+                                                                        "block_reason_message"));
   g_autofree char *quoted = reason_message != NULL ? shorten_sentence (reason_message, NULL) : NULL;
 
   if (reason != NULL && quoted != NULL)
@@ -695,10 +629,10 @@ read_reply (JsonNode   *root,
             const char *url,
             GError    **error)
 {
-  JsonObject *reply = root_object (root);
-  JsonArray *candidates = get_array (reply, "candidates", NULL);
-  JsonObject *candidate = get_array_object (candidates, 0);
-  const char *model_version = get_string (reply, "modelVersion", "model_version");
+  JsonObject *reply = menugen_json_root_object (root);
+  JsonArray *candidates = menugen_json_get_array (reply, "candidates");
+  JsonObject *candidate = menugen_json_get_array_object (candidates, 0);
+  const char *model_version = menugen_json_node_get_string (get_member (reply, "modelVersion", "model_version"));
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
   ReplyParts parts = { texts, NULL };
   g_autofree char *notes = NULL;
@@ -785,14 +719,14 @@ static void
 read_quota_violations (JsonObject   *detail,
                        QuotaFailure *quota)
 {
-  JsonArray *violations = get_array (detail, "violations", NULL);
+  JsonArray *violations = menugen_json_get_array (detail, "violations");
   guint count = violations != NULL ? json_array_get_length (violations) : 0;
 
   for (guint i = 0; i < count; i++)
     {
-      JsonObject *violation = get_array_object (violations, i);
-      const char *id = get_string (violation, "quotaId", "quota_id");
-      const char *metric = get_string (violation, "quotaMetric", "quota_metric");
+      JsonObject *violation = menugen_json_get_array_object (violations, i);
+      const char *id = menugen_json_node_get_string (get_member (violation, "quotaId", "quota_id"));
+      const char *metric = menugen_json_node_get_string (get_member (violation, "quotaMetric", "quota_metric"));
 
       if (quota->quota_id == NULL)
         quota->quota_id = id != NULL ? id : metric;
@@ -811,20 +745,21 @@ read_quota_failure (JsonObject   *google_error,
                     SoupMessage  *message,
                     QuotaFailure *quota)
 {
-  JsonArray *details = get_array (google_error, "details", NULL);
+  JsonArray *details = menugen_json_get_array (google_error, "details");
   guint count = details != NULL ? json_array_get_length (details) : 0;
-  const char *text = get_string (google_error, "message", NULL);
+  const char *text = menugen_json_get_string (google_error, "message");
 
   quota->retry_delay_s = -1;
   for (guint i = 0; i < count; i++)
     {
-      JsonObject *detail = get_array_object (details, i);
-      const char *type = get_string (detail, "@type", NULL);
+      JsonObject *detail = menugen_json_get_array_object (details, i);
+      const char *type = menugen_json_get_string (detail, "@type");
 
       if (type != NULL && g_str_has_suffix (type, "google.rpc.QuotaFailure"))
         read_quota_violations (detail, quota);
       else if (type != NULL && g_str_has_suffix (type, "google.rpc.RetryInfo"))
-        quota->retry_delay_s = parse_duration (get_string (detail, "retryDelay", "retry_delay"));
+        quota->retry_delay_s = parse_duration (menugen_json_node_get_string (get_member (detail, "retryDelay",
+                                                                                         "retry_delay")));
     }
 
   if (quota->retry_delay_s < 0)
@@ -873,12 +808,12 @@ static gboolean
 google_error_has_reason (JsonObject *google_error,
                          const char *fragment)
 {
-  JsonArray *details = get_array (google_error, "details", NULL);
+  JsonArray *details = menugen_json_get_array (google_error, "details");
   guint count = details != NULL ? json_array_get_length (details) : 0;
 
   for (guint i = 0; i < count; i++)
     {
-      const char *reason = get_string (get_array_object (details, i), "reason", NULL);
+      const char *reason = menugen_json_get_string (menugen_json_get_array_object (details, i), "reason");
 
       if (reason != NULL && strstr (reason, fragment) != NULL)
         return TRUE;
@@ -891,7 +826,7 @@ static gboolean
 is_key_error (JsonObject *google_error,
               guint       status)
 {
-  const char *text = get_string (google_error, "message", NULL);
+  const char *text = menugen_json_get_string (google_error, "message");
   g_autofree char *lower = text != NULL ? g_ascii_strdown (text, -1) : NULL;
 
   if (status == SOUP_STATUS_UNAUTHORIZED || google_error_has_reason (google_error, "API_KEY"))
@@ -928,8 +863,8 @@ describe_not_found (const char *url,
                     const char *model)
 {
   g_autofree char *model_path = g_strconcat ("models/", model, NULL);
-  const char *rpc_status = get_string (google_error, "status", NULL);
-  const char *service_message = get_string (google_error, "message", NULL);
+  const char *rpc_status = menugen_json_get_string (google_error, "status");
+  const char *service_message = menugen_json_get_string (google_error, "message");
   g_autofree char *server = describe_server (url);
 
   if (g_strcmp0 (rpc_status, "NOT_FOUND") == 0
@@ -989,9 +924,9 @@ describe_http_error (GenerateData *data,
                      int          *retry_delay_s)
 {
   g_autoptr(JsonNode) root = menugen_http_parse_json (body, "Gemini", NULL);
-  JsonObject *google_error = get_object (root_object (root), "error", NULL);
-  const char *rpc_status = get_string (google_error, "status", NULL);
-  const char *message = get_string (google_error, "message", NULL);
+  JsonObject *google_error = menugen_json_get_object (menugen_json_root_object (root), "error");
+  const char *rpc_status = menugen_json_get_string (google_error, "status");
+  const char *message = menugen_json_get_string (google_error, "message");
   g_autofree char *label = rpc_status != NULL ? g_strdup_printf ("%u %s", status, rpc_status)
                                               : g_strdup_printf ("HTTP %u", status);
   g_autofree char *text = shorten_sentence (message != NULL ? message : soup_status_get_phrase (status), api_key);

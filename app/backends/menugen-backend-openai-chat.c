@@ -6,6 +6,7 @@
 #include "backends/menugen-backend-openai-chat.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
+#include "core/menugen-json.h"
 #include "core/menugen-photo.h"
 
 /* Maximum length, in characters, of model or service text quoted in an
@@ -68,36 +69,6 @@ static const char * const image_error_types[] = {
   "invalid_image", "image_too_large", "image_too_small", "unsupported_image_format",
   "image_not_found", "image_download_failed", NULL
 };
-
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
 
 /* Shortens service or model text for quoting in one error sentence. */
 static char *
@@ -240,7 +211,7 @@ join_text_parts (JsonArray *parts)
       const char *part = NULL;
 
       if (JSON_NODE_HOLDS_OBJECT (node))
-        part = get_string (json_node_get_object (node), "text");
+        part = menugen_json_get_string (json_node_get_object (node), "text");
       else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
         part = json_node_get_string (node);
 
@@ -302,13 +273,13 @@ menugen_chat_dup_content_text (JsonObject *message)
 char *
 menugen_chat_dup_error_message (JsonNode *root)
 {
-  JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonObject *error_object = get_object (object, "error");
-  const char *error_string = get_string (object, "error");
-  const char *message = get_string (object, "message");
+  JsonObject *object = menugen_json_root_object (root);
+  JsonObject *error_object = menugen_json_get_object (object, "error");
+  const char *error_string = menugen_json_get_string (object, "error");
+  const char *message = menugen_json_get_string (object, "message");
 
-  if (error_object != NULL && get_string (error_object, "message") != NULL)
-    return g_strdup (get_string (error_object, "message"));
+  if (error_object != NULL && menugen_json_get_string (error_object, "message") != NULL)
+    return g_strdup (menugen_json_get_string (error_object, "message"));
 
   if (error_string != NULL && message != NULL)
     return g_strdup_printf ("%s: %s", error_string, message);
@@ -319,7 +290,7 @@ menugen_chat_dup_error_message (JsonNode *root)
   if (message != NULL)
     return g_strdup (message);
 
-  return g_strdup (get_string (object, "detail"));
+  return g_strdup (menugen_json_get_string (object, "detail"));
 }
 
 /* Joins OpenRouter's moderation metadata.reasons, or the guardrail's
@@ -327,11 +298,11 @@ menugen_chat_dup_error_message (JsonNode *root)
 static char *
 dup_block_reasons (JsonObject *metadata)
 {
-  JsonArray *reasons = get_array (metadata, "reasons");
+  JsonArray *reasons = menugen_json_get_array (metadata, "reasons");
   g_autoptr(GString) line = NULL;
 
   if (reasons == NULL)
-    reasons = get_array (metadata, "patterns");
+    reasons = menugen_json_get_array (metadata, "patterns");
   if (reasons == NULL)
     return NULL;
 
@@ -346,9 +317,7 @@ dup_block_reasons (JsonObject *metadata)
 static JsonObject *
 get_error_object (JsonNode *root)
 {
-  JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-
-  return get_object (object, "error");
+  return menugen_json_get_object (menugen_json_root_object (root), "error");
 }
 
 static GError *
@@ -402,14 +371,15 @@ new_status_error (GenerateData *data,
                   guint         status,
                   JsonNode     *root)
 {
-  JsonObject *metadata = get_object (get_error_object (root), "metadata");
+  JsonObject *metadata = menugen_json_get_object (get_error_object (root), "metadata");
   g_autofree char *message = menugen_chat_dup_error_message (root);
   g_autofree char *reasons = dup_block_reasons (metadata);
   g_autofree char *shown = dup_quotable (message != NULL ? message : soup_status_get_phrase (status));
   g_autofree char *blocked = reasons != NULL ? g_strdup_printf ("%s: %s", shown, reasons) : g_strdup (shown);
 
   g_debug ("openai-chat: %s answered HTTP %u (%s)", data->host, status,
-           get_string (metadata, "error_type") != NULL ? get_string (metadata, "error_type") : "no error_type");
+           menugen_json_get_string (metadata, "error_type") != NULL ? menugen_json_get_string (metadata, "error_type")
+                                                                     : "no error_type");
 
   switch (status)
     {
@@ -449,7 +419,7 @@ new_status_error (GenerateData *data,
     }
 
   if (status >= 400 && status < 500)
-    return new_client_error (data, status, get_string (metadata, "error_type"), shown);
+    return new_client_error (data, status, menugen_json_get_string (metadata, "error_type"), shown);
 
   return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_SERVER,
                       _("%s failed while handling the request (HTTP %u: %s). Try again later."),
@@ -488,9 +458,9 @@ new_no_image_error (GenerateData *data,
                     JsonObject   *choice,
                     JsonObject   *message)
 {
-  const char *native_reason = get_string (choice, "native_finish_reason");
-  const char *finish_reason = get_string (choice, "finish_reason");
-  const char *refusal = get_string (message, "refusal");
+  const char *native_reason = menugen_json_get_string (choice, "native_finish_reason");
+  const char *finish_reason = menugen_json_get_string (choice, "finish_reason");
+  const char *refusal = menugen_json_get_string (message, "refusal");
   const char *reason = native_reason != NULL ? native_reason : finish_reason;
   g_autofree char *text = dup_quotable (refusal != NULL ? refusal : data->notes);
 
@@ -524,16 +494,15 @@ new_no_image_error (GenerateData *data,
 static const char *
 get_last_image_url (JsonObject *message)
 {
-  JsonArray *images = get_array (message, "images");
+  JsonArray *images = menugen_json_get_array (message, "images");
 
   for (guint i = images != NULL ? json_array_get_length (images) : 0; i > 0; i--)
     {
-      JsonNode *node = json_array_get_element (images, i - 1);
-      JsonObject *image = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *url = get_string (get_object (image, "image_url"), "url");
+      JsonObject *image = menugen_json_get_array_object (images, i - 1);
+      const char *url = menugen_json_get_string (menugen_json_get_object (image, "image_url"), "url");
 
       if (url == NULL)
-        url = get_string (image, "image_url");
+        url = menugen_json_get_string (image, "image_url");
       if (url != NULL)
         return url;
     }
@@ -660,14 +629,7 @@ handle_image_url (GTask      *task,
 static JsonObject *
 get_first_choice (JsonObject *completion)
 {
-  JsonArray *choices = get_array (completion, "choices");
-  JsonNode *first;
-
-  if (choices == NULL || json_array_get_length (choices) == 0)
-    return NULL;
-
-  first = json_array_get_element (choices, 0);
-  return JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+  return menugen_json_get_array_object (menugen_json_get_array (completion, "choices"), 0);
 }
 
 static void
@@ -675,8 +637,8 @@ handle_completion (GTask    *task,
                    JsonNode *root)
 {
   GenerateData *data = g_task_get_task_data (task);
-  JsonObject *completion = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonObject *error_object = get_object (completion, "error");
+  JsonObject *completion = menugen_json_root_object (root);
+  JsonObject *error_object = menugen_json_get_object (completion, "error");
   JsonObject *choice = get_first_choice (completion);
   JsonObject *message;
   const char *url;
@@ -697,7 +659,7 @@ handle_completion (GTask    *task,
       return;
     }
 
-  if (g_strcmp0 (get_string (choice, "finish_reason"), "error") == 0)
+  if (g_strcmp0 (menugen_json_get_string (choice, "finish_reason"), "error") == 0)
     {
       g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_SERVER,
                                _("%s reported an error while the model was answering. Try again later."),
@@ -705,10 +667,10 @@ handle_completion (GTask    *task,
       return;
     }
 
-  data->reported_model = g_strdup (get_string (completion, "model"));
-  message = get_object (choice, "message");
+  data->reported_model = g_strdup (menugen_json_get_string (completion, "model"));
+  message = menugen_json_get_object (choice, "message");
   if (message == NULL)
-    message = get_object (choice, "delta");
+    message = menugen_json_get_object (choice, "delta");
   data->notes = menugen_chat_dup_content_text (message);
 
   url = get_last_image_url (message);

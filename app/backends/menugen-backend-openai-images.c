@@ -11,6 +11,7 @@
 #include "backends/menugen-backend-openai-images.h"
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
+#include "core/menugen-json.h"
 
 /* GPT-image models take prompts of up to 32000 characters (dall-e-2: 1000). */
 #define MAX_PROMPT_CHARS 32000
@@ -458,27 +459,19 @@ dup_member_text (JsonObject *object,
 static char *
 join_categories (JsonObject *error_object)
 {
-  JsonNode *details = json_object_get_member (error_object, "moderation_details");
-  JsonNode *list = NULL;
-  JsonArray *categories;
+  JsonObject *details = menugen_json_get_object (error_object, "moderation_details");
+  JsonArray *categories = menugen_json_get_array (details, "categories");
   g_autoptr(GString) text = g_string_new (NULL);
 
-  if (details != NULL && JSON_NODE_HOLDS_OBJECT (details))
-    list = json_object_get_member (json_node_get_object (details), "categories");
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
-    return NULL;
-
-  categories = json_node_get_array (list);
-
-  for (guint i = 0; i < json_array_get_length (categories); i++)
+  for (guint i = 0; categories != NULL && i < json_array_get_length (categories); i++)
     {
-      JsonNode *node = json_array_get_element (categories, i);
+      const char *category = menugen_json_node_get_string (json_array_get_element (categories, i));
 
-      if (json_node_get_value_type (node) != G_TYPE_STRING)
+      if (category == NULL)
         continue;
       if (text->len > 0)
         g_string_append (text, ", ");
-      g_string_append (text, json_node_get_string (node));
+      g_string_append (text, category);
     }
 
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
@@ -522,8 +515,8 @@ parse_service_error (GBytes       *body,
                      ServiceError *out)
 {
   g_autoptr(JsonNode) root = menugen_http_parse_json (body, "", NULL);
-  JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonNode *error = object != NULL ? json_object_get_member (object, "error") : NULL;
+  JsonObject *object = menugen_json_root_object (root);
+  JsonNode *error = menugen_json_get_member (object, "error");
 
   if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
     read_error_object (json_node_get_object (error), out);
@@ -833,13 +826,11 @@ first_image (JsonNode    *root,
              const char  *service,
              GError     **error)
 {
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonNode *data = object != NULL ? json_object_get_member (object, "data") : NULL;
-  JsonArray *images = data != NULL && JSON_NODE_HOLDS_ARRAY (data) ? json_node_get_array (data) : NULL;
-  JsonNode *first = images != NULL && json_array_get_length (images) > 0 ? json_array_get_element (images, 0) : NULL;
+  JsonArray *images = menugen_json_get_array (menugen_json_root_object (root), "data");
+  JsonObject *first = menugen_json_get_array_object (images, 0);
 
-  if (first != NULL && JSON_NODE_HOLDS_OBJECT (first))
-    return json_node_get_object (first);
+  if (first != NULL)
+    return first;
 
   g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_MALFORMED,
                _("The answer from %s contains no image (no “data” entries). Check that the URL points to an image service."),

@@ -5,6 +5,7 @@
 
 #include "backends/menugen-comfyui-reply.h"
 #include "core/menugen-error.h"
+#include "core/menugen-json.h"
 
 /* Lists of allowed values are cut after this many entries. */
 #define MAX_LISTED_VALUES 8
@@ -23,46 +24,6 @@ menugen_comfyui_image_clear (MenugenComfyuiImage *image)
   g_clear_pointer (&image->type, g_free);
 }
 
-static JsonObject *
-get_object (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static const char *
-node_string (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  return object != NULL ? node_string (json_object_get_member (object, name)) : NULL;
-}
-
-static JsonObject *
-root_object (JsonNode *root)
-{
-  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-}
-
 /* Shows a JSON value to the user: strings as they are, anything else as
  * compact JSON. */
 static char *
@@ -71,8 +32,8 @@ value_to_text (JsonNode *value)
   if (value == NULL || JSON_NODE_HOLDS_NULL (value))
     return NULL;
 
-  if (node_string (value) != NULL)
-    return g_strdup (node_string (value));
+  if (menugen_json_node_get_string (value) != NULL)
+    return g_strdup (menugen_json_node_get_string (value));
 
   return json_to_string (value, FALSE);
 }
@@ -119,7 +80,7 @@ append_string_values (GPtrArray *values,
 {
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      const char *value = node_string (json_array_get_element (array, i));
+      const char *value = menugen_json_node_get_string (json_array_get_element (array, i));
 
       if (value != NULL)
         g_ptr_array_add (values, g_strdup (value));
@@ -149,13 +110,13 @@ read_spec_values (JsonNode  *spec,
       return TRUE;
     }
 
-  if (g_strcmp0 (node_string (first), "COMBO") == 0 && json_array_get_length (array) > 1)
+  if (g_strcmp0 (menugen_json_node_get_string (first), "COMBO") == 0 && json_array_get_length (array) > 1)
     {
       JsonNode *options = json_array_get_element (array, 1);
 
       if (JSON_NODE_HOLDS_OBJECT (options))
         {
-          append_string_values (values, get_array (json_node_get_object (options), "options"));
+          append_string_values (values, menugen_json_get_array (json_node_get_object (options), "options"));
           return TRUE;
         }
     }
@@ -180,8 +141,8 @@ menugen_comfyui_read_combo_values (JsonNode   *object_info,
                                    const char *input_name,
                                    gboolean   *has_class)
 {
-  JsonObject *info = get_object (root_object (object_info), class_type);
-  JsonObject *inputs = get_object (info, "input");
+  JsonObject *info = menugen_json_get_object (menugen_json_root_object (object_info), class_type);
+  JsonObject *inputs = menugen_json_get_object (info, "input");
   GPtrArray *values = g_ptr_array_new ();
   const char *groups[] = { "required", "optional" };
 
@@ -190,7 +151,7 @@ menugen_comfyui_read_combo_values (JsonNode   *object_info,
 
   for (guint i = 0; i < G_N_ELEMENTS (groups); i++)
     {
-      JsonObject *group = get_object (inputs, groups[i]);
+      JsonObject *group = menugen_json_get_object (inputs, groups[i]);
 
       if (group != NULL && read_spec_values (json_object_get_member (group, input_name), values))
         break;
@@ -324,10 +285,10 @@ parse_listed_values (const char *details)
 static char *
 describe_allowed_values (JsonObject *error)
 {
-  JsonObject *extra = get_object (error, "extra_info");
+  JsonObject *extra = menugen_json_get_object (error, "extra_info");
   g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func (g_free);
   g_auto(GStrv) values = NULL;
-  const char *details = get_string (error, "details");
+  const char *details = menugen_json_get_string (error, "details");
 
   if (read_spec_values (extra != NULL ? json_object_get_member (extra, "input_config") : NULL, listed))
     {
@@ -373,13 +334,13 @@ describe_input_error (const char *node_id,
                       const char *class_type,
                       JsonObject *error)
 {
-  JsonObject *extra = get_object (error, "extra_info");
-  const char *input = get_string (extra, "input_name");
-  const char *message = get_string (error, "message");
-  const char *details = get_string (error, "details");
+  JsonObject *extra = menugen_json_get_object (error, "extra_info");
+  const char *input = menugen_json_get_string (extra, "input_name");
+  const char *message = menugen_json_get_string (error, "message");
+  const char *details = menugen_json_get_string (error, "details");
   g_autofree char *problem = NULL;
 
-  if (g_strcmp0 (get_string (error, "type"), "value_not_in_list") == 0 && input != NULL)
+  if (g_strcmp0 (menugen_json_get_string (error, "type"), "value_not_in_list") == 0 && input != NULL)
     {
       g_autofree char *received = value_to_text (json_object_get_member (extra, "received_value"));
       g_autofree char *allowed = describe_allowed_values (error);
@@ -403,14 +364,14 @@ node_errors_name_missing_values (JsonObject *node_errors)
 
   for (GList *l = ids; l != NULL; l = l->next)
     {
-      JsonArray *errors = get_array (get_object (node_errors, l->data), "errors");
+      JsonArray *errors = menugen_json_get_array (menugen_json_get_object (node_errors, l->data), "errors");
 
       for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
         {
           JsonNode *error = json_array_get_element (errors, i);
 
           if (JSON_NODE_HOLDS_OBJECT (error)
-              && g_strcmp0 (get_string (json_node_get_object (error), "type"), "value_not_in_list") == 0)
+              && g_strcmp0 (menugen_json_get_string (json_node_get_object (error), "type"), "value_not_in_list") == 0)
             return TRUE;
         }
     }
@@ -434,9 +395,9 @@ menugen_comfyui_describe_node_errors (JsonObject *node_errors)
 
   for (GList *l = ids; l != NULL; l = l->next, described++)
     {
-      JsonObject *node = get_object (node_errors, l->data);
-      const char *class_type = get_string (node, "class_type");
-      JsonArray *errors = get_array (node, "errors");
+      JsonObject *node = menugen_json_get_object (node_errors, l->data);
+      const char *class_type = menugen_json_get_string (node, "class_type");
+      JsonArray *errors = menugen_json_get_array (node, "errors");
 
       if (described == MAX_DESCRIBED_NODES)
         {
@@ -496,10 +457,10 @@ menugen_comfyui_missing_node_error (const char *class_type,
 static GError *
 missing_node_type_error (JsonObject *error)
 {
-  JsonObject *extra = get_object (error, "extra_info");
-  const char *class_type = get_string (extra, "class_type");
-  const char *node_id = get_string (extra, "node_id");
-  g_autofree char *message = quote_server_text (get_string (error, "message"));
+  JsonObject *extra = menugen_json_get_object (error, "extra_info");
+  const char *class_type = menugen_json_get_string (extra, "class_type");
+  const char *node_id = menugen_json_get_string (extra, "node_id");
+  g_autofree char *message = quote_server_text (menugen_json_get_string (error, "message"));
 
   if (class_type == NULL)
     return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_WORKFLOW_REJECTED,
@@ -521,12 +482,12 @@ missing_node_type_error (JsonObject *error)
 GError *
 menugen_comfyui_prompt_error (JsonNode *reply)
 {
-  JsonObject *object = root_object (reply);
-  JsonObject *error = get_object (object, "error");
-  JsonObject *node_errors = get_object (object, "node_errors");
-  const char *type = get_string (error, "type");
-  const char *message = get_string (error, "message");
-  const char *details = get_string (error, "details");
+  JsonObject *object = menugen_json_root_object (reply);
+  JsonObject *error = menugen_json_get_object (object, "error");
+  JsonObject *node_errors = menugen_json_get_object (object, "node_errors");
+  const char *type = menugen_json_get_string (error, "type");
+  const char *message = menugen_json_get_string (error, "message");
+  const char *details = menugen_json_get_string (error, "details");
   g_autofree char *text = NULL;
 
   if (g_strcmp0 (type, "missing_node_type") == 0)
@@ -537,23 +498,12 @@ menugen_comfyui_prompt_error (JsonNode *reply)
 
   /* Older ComfyUI versions sent "error" as a plain string, such as "no prompt". */
   if (message == NULL && error == NULL)
-    message = get_string (object, "error");
+    message = menugen_json_get_string (object, "error");
 
   text = join_message (message != NULL ? message : _("no reason given"), details, NULL);
   return g_error_new (MENUGEN_ERROR, MENUGEN_ERROR_WORKFLOW_REJECTED,
                       _("ComfyUI rejected the workflow (%s): %s. Check the workflow in ComfyUI."),
                       type != NULL ? type : "?", text);
-}
-
-static gboolean
-array_contains_string (JsonArray  *array,
-                       const char *value)
-{
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    if (g_strcmp0 (node_string (json_array_get_element (array, i)), value) == 0)
-      return TRUE;
-
-  return FALSE;
 }
 
 static gboolean
@@ -563,8 +513,12 @@ output_has_errors (JsonObject *node_errors,
   g_autoptr(GList) ids = json_object_get_members (node_errors);
 
   for (GList *l = ids; l != NULL; l = l->next)
-    if (array_contains_string (get_array (get_object (node_errors, l->data), "dependent_outputs"), output_node))
-      return TRUE;
+    {
+      JsonObject *node = menugen_json_get_object (node_errors, l->data);
+
+      if (menugen_json_array_contains_string (menugen_json_get_array (node, "dependent_outputs"), output_node))
+        return TRUE;
+    }
 
   return FALSE;
 }
@@ -587,7 +541,7 @@ menugen_comfyui_check_node_errors (JsonNode    *reply,
                                    const char  *output_node,
                                    GError     **error)
 {
-  JsonObject *node_errors = get_object (root_object (reply), "node_errors");
+  JsonObject *node_errors = menugen_json_get_object (menugen_json_root_object (reply), "node_errors");
   g_autofree char *opening = NULL;
 
   if (node_errors == NULL || output_node == NULL || !output_has_errors (node_errors, output_node))
@@ -642,10 +596,10 @@ first_line (const char *text)
 GError *
 menugen_comfyui_execution_error (JsonObject *data)
 {
-  const char *node_type = get_string (data, "node_type");
-  const char *node_id = get_string (data, "node_id");
-  const char *exception_type = get_string (data, "exception_type");
-  const char *exception_message = get_string (data, "exception_message");
+  const char *node_type = menugen_json_get_string (data, "node_type");
+  const char *node_id = menugen_json_get_string (data, "node_id");
+  const char *exception_type = menugen_json_get_string (data, "exception_type");
+  const char *exception_message = menugen_json_get_string (data, "exception_message");
   g_autofree char *line = first_line (exception_message != NULL ? exception_message : exception_type);
   g_autofree char *quoted = quote_server_text (line);
 
@@ -667,7 +621,7 @@ static JsonObject *
 find_status_message (JsonObject *status,
                      const char *event)
 {
-  JsonArray *messages = get_array (status, "messages");
+  JsonArray *messages = menugen_json_get_array (status, "messages");
 
   for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
     {
@@ -675,7 +629,7 @@ find_status_message (JsonObject *status,
       JsonArray *pair = JSON_NODE_HOLDS_ARRAY (message) ? json_node_get_array (message) : NULL;
 
       if (pair != NULL && json_array_get_length (pair) == 2
-          && g_strcmp0 (node_string (json_array_get_element (pair, 0)), event) == 0
+          && g_strcmp0 (menugen_json_node_get_string (json_array_get_element (pair, 0)), event) == 0
           && JSON_NODE_HOLDS_OBJECT (json_array_get_element (pair, 1)))
         return json_node_get_object (json_array_get_element (pair, 1));
     }
@@ -708,15 +662,16 @@ pick_image (JsonArray           *images,
   for (guint i = 0; images != NULL && i < json_array_get_length (images); i++)
     {
       JsonNode *element = json_array_get_element (images, i);
-      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      const char *filename = get_string (entry, "filename");
-      const char *type = get_string (entry, "type");
+      JsonObject *entry = menugen_json_node_get_object (element);
+      const char *filename = menugen_json_get_string (entry, "filename");
+      const char *type = menugen_json_get_string (entry, "type");
+      const char *subfolder = menugen_json_get_string (entry, "subfolder");
 
       if (filename == NULL || (outputs_only && g_strcmp0 (type, "output") != 0))
         continue;
 
       image->filename = g_strdup (filename);
-      image->subfolder = g_strdup (get_string (entry, "subfolder") != NULL ? get_string (entry, "subfolder") : "");
+      image->subfolder = g_strdup (subfolder != NULL ? subfolder : "");
       image->type = g_strdup (type != NULL ? type : "output");
       return TRUE;
     }
@@ -731,17 +686,18 @@ pick_output (JsonObject          *outputs,
 {
   g_autoptr(GList) ids = NULL;
 
-  if (output_node != NULL && pick_image (get_array (get_object (outputs, output_node), "images"), FALSE, image))
+  if (output_node != NULL
+      && pick_image (menugen_json_get_array (menugen_json_get_object (outputs, output_node), "images"), FALSE, image))
     return TRUE;
 
   /* User workflows may save through another output node. */
   ids = outputs != NULL ? json_object_get_members (outputs) : NULL;
   for (GList *l = ids; l != NULL; l = l->next)
-    if (pick_image (get_array (get_object (outputs, l->data), "images"), TRUE, image))
+    if (pick_image (menugen_json_get_array (menugen_json_get_object (outputs, l->data), "images"), TRUE, image))
       return TRUE;
 
   for (GList *l = ids; l != NULL; l = l->next)
-    if (pick_image (get_array (get_object (outputs, l->data), "images"), FALSE, image))
+    if (pick_image (menugen_json_get_array (menugen_json_get_object (outputs, l->data), "images"), FALSE, image))
       return TRUE;
 
   return FALSE;
@@ -767,20 +723,20 @@ menugen_comfyui_read_history (JsonNode            *reply,
                               MenugenComfyuiImage *image,
                               GError             **error)
 {
-  JsonObject *entry = get_object (root_object (reply), prompt_id);
+  JsonObject *entry = menugen_json_get_object (menugen_json_root_object (reply), prompt_id);
   JsonObject *status;
 
   if (entry == NULL)
     return MENUGEN_COMFYUI_HISTORY_PENDING;
 
-  status = get_object (entry, "status");
-  if (g_strcmp0 (get_string (status, "status_str"), "error") == 0)
+  status = menugen_json_get_object (entry, "status");
+  if (g_strcmp0 (menugen_json_get_string (status, "status_str"), "error") == 0)
     {
       g_propagate_error (error, history_error (status));
       return MENUGEN_COMFYUI_HISTORY_FAILED;
     }
 
-  if (!pick_output (get_object (entry, "outputs"), output_node, image))
+  if (!pick_output (menugen_json_get_object (entry, "outputs"), output_node, image))
     {
       g_set_error_literal (error, MENUGEN_ERROR, MENUGEN_ERROR_NO_IMAGE,
                            _("ComfyUI finished the job without saving an image. Check that the workflow ends in a SaveImage node."));
@@ -800,7 +756,8 @@ queue_list_contains (JsonArray  *items,
 
       /* Each item is [number, prompt_id, prompt, extra_data, outputs]. */
       if (JSON_NODE_HOLDS_ARRAY (item) && json_array_get_length (json_node_get_array (item)) > 1
-          && g_strcmp0 (node_string (json_array_get_element (json_node_get_array (item), 1)), prompt_id) == 0)
+          && g_strcmp0 (menugen_json_node_get_string (json_array_get_element (json_node_get_array (item), 1)),
+                        prompt_id) == 0)
         return TRUE;
     }
 
@@ -820,11 +777,11 @@ menugen_comfyui_queue_contains (JsonNode   *reply,
                                 const char *prompt_id,
                                 gboolean   *running)
 {
-  JsonObject *object = root_object (reply);
-  gboolean is_running = queue_list_contains (get_array (object, "queue_running"), prompt_id);
+  JsonObject *object = menugen_json_root_object (reply);
+  gboolean is_running = queue_list_contains (menugen_json_get_array (object, "queue_running"), prompt_id);
 
   if (running != NULL)
     *running = is_running;
 
-  return is_running || queue_list_contains (get_array (object, "queue_pending"), prompt_id);
+  return is_running || queue_list_contains (menugen_json_get_array (object, "queue_pending"), prompt_id);
 }

@@ -5,6 +5,7 @@
 
 #include "backends/menugen-discovery.h"
 #include "core/menugen-http.h"
+#include "core/menugen-json.h"
 
 /* A server on this computer usually replies within milliseconds, so probes
  * give up quickly instead of waiting on a busy or unrelated port. */
@@ -86,61 +87,6 @@ probe_free (Probe *probe)
   g_clear_pointer (&probe->candidates, g_ptr_array_unref);
   g_free (probe->host);
   g_free (probe);
-}
-
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-get_object_element (JsonArray *array,
-                    guint      index)
-{
-  JsonNode *node = json_array_get_element (array, index);
-
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static gboolean
-array_contains_string (JsonArray  *array,
-                       const char *value)
-{
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-          && g_strcmp0 (json_node_get_string (node), value) == 0)
-        return TRUE;
-    }
-
-  return FALSE;
 }
 
 /* Only literal loopback addresses pass: a host name would need a DNS
@@ -231,8 +177,7 @@ probe_request_cb (GObject      *source,
 
   if (body != NULL && soup_message_get_status (request->message) == SOUP_STATUS_OK)
     root = menugen_http_parse_json (body, request->probe->host, NULL);
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    answer = json_node_get_object (root);
+  answer = menugen_json_root_object (root);
 
   if (error != NULL)
     g_debug ("Discovery: nothing usable on %s port %u: %s", request->probe->host,
@@ -280,17 +225,20 @@ static void
 comfyui_stats_cb (Probe      *probe,
                   JsonObject *answer)
 {
-  probe_finish (probe, get_object (answer, "system") != NULL && get_array (answer, "devices") != NULL, NULL);
+  probe_finish (probe,
+                menugen_json_get_object (answer, "system") != NULL
+                && menugen_json_get_array (answer, "devices") != NULL,
+                NULL);
 }
 
 static gboolean
 model_list_contains (JsonObject *answer,
                      const char *id)
 {
-  JsonArray *models = get_array (answer, "data");
+  JsonArray *models = menugen_json_get_array (answer, "data");
 
   for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
-    if (g_strcmp0 (get_string (get_object_element (models, i), "id"), id) == 0)
+    if (g_strcmp0 (menugen_json_get_string (menugen_json_get_array_object (models, i), "id"), id) == 0)
       return TRUE;
 
   return FALSE;
@@ -310,22 +258,22 @@ sd_server_models_cb (Probe      *probe,
 static const char *
 pick_lemonade_model (JsonObject *answer)
 {
-  JsonArray *models = get_array (answer, "data");
+  JsonArray *models = menugen_json_get_array (answer, "data");
   const char *image_model = NULL;
 
   for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
     {
-      JsonObject *model = get_object_element (models, i);
-      JsonArray *labels = get_array (model, "labels");
+      JsonObject *model = menugen_json_get_array_object (models, i);
+      JsonArray *labels = menugen_json_get_array (model, "labels");
       JsonNode *downloaded = model != NULL ? json_object_get_member (model, "downloaded") : NULL;
 
       if (downloaded != NULL && JSON_NODE_HOLDS_VALUE (downloaded) && !json_node_get_boolean (downloaded))
         continue;
 
-      if (array_contains_string (labels, "edit") && get_string (model, "id") != NULL)
-        return get_string (model, "id");
-      if (image_model == NULL && array_contains_string (labels, "image"))
-        image_model = get_string (model, "id");
+      if (menugen_json_array_contains_string (labels, "edit") && menugen_json_get_string (model, "id") != NULL)
+        return menugen_json_get_string (model, "id");
+      if (image_model == NULL && menugen_json_array_contains_string (labels, "image"))
+        image_model = menugen_json_get_string (model, "id");
     }
 
   return image_model;
@@ -348,7 +296,7 @@ static void
 lemonade_health_cb (Probe      *probe,
                     JsonObject *answer)
 {
-  gboolean is_lemonade = g_strcmp0 (get_string (answer, "status"), "ok") == 0
+  gboolean is_lemonade = g_strcmp0 (menugen_json_get_string (answer, "status"), "ok") == 0
                          && answer != NULL
                          && (json_object_has_member (answer, "model_loaded")
                              || json_object_has_member (answer, "all_models_loaded"));
@@ -366,11 +314,11 @@ static void
 llamacpp_models_cb (Probe      *probe,
                     JsonObject *answer)
 {
-  JsonArray *models = get_array (answer, "data");
+  JsonArray *models = menugen_json_get_array (answer, "data");
   const char *model = NULL;
 
   if (models != NULL && json_array_get_length (models) > 0)
-    model = get_string (get_object_element (models, 0), "id");
+    model = menugen_json_get_string (menugen_json_get_array_object (models, 0), "id");
 
   probe_finish (probe, TRUE, model);
 }
@@ -379,10 +327,10 @@ static void
 llamacpp_props_cb (Probe      *probe,
                    JsonObject *answer)
 {
-  JsonObject *modalities = get_object (answer, "modalities");
+  JsonObject *modalities = menugen_json_get_object (answer, "modalities");
   JsonNode *vision = modalities != NULL ? json_object_get_member (modalities, "vision") : NULL;
 
-  if (get_object (answer, "default_generation_settings") == NULL)
+  if (menugen_json_get_object (answer, "default_generation_settings") == NULL)
     {
       probe_finish (probe, FALSE, NULL);
       return;
@@ -406,7 +354,7 @@ static void
 ollama_show_cb (Probe      *probe,
                 JsonObject *answer)
 {
-  if (array_contains_string (get_array (answer, "capabilities"), "vision"))
+  if (menugen_json_array_contains_string (menugen_json_get_array (answer, "capabilities"), "vision"))
     {
       g_autofree char *model = g_strdup (g_ptr_array_index (probe->candidates, 0));
 
@@ -446,12 +394,12 @@ static void
 ollama_tags_cb (Probe      *probe,
                 JsonObject *answer)
 {
-  JsonArray *models = get_array (answer, "models");
+  JsonArray *models = menugen_json_get_array (answer, "models");
 
   probe->candidates = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
     {
-      const char *name = get_string (get_object_element (models, i), "name");
+      const char *name = menugen_json_get_string (menugen_json_get_array_object (models, i), "name");
 
       if (name != NULL && probe->candidates->len < MAX_OLLAMA_MODELS_CHECKED)
         g_ptr_array_add (probe->candidates, g_strdup (name));
@@ -464,7 +412,7 @@ static void
 ollama_version_cb (Probe      *probe,
                    JsonObject *answer)
 {
-  if (get_string (answer, "version") == NULL)
+  if (menugen_json_get_string (answer, "version") == NULL)
     {
       probe_finish (probe, FALSE, NULL);
       return;
@@ -478,24 +426,24 @@ static void
 lm_studio_models_cb (Probe      *probe,
                      JsonObject *answer)
 {
-  JsonArray *models = get_array (answer, "data");
+  JsonArray *models = menugen_json_get_array (answer, "data");
   const char *model = NULL;
   gboolean is_lm_studio = FALSE;
 
   for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
     {
-      JsonObject *entry = get_object_element (models, i);
+      JsonObject *entry = menugen_json_get_array_object (models, i);
 
-      if (get_string (entry, "type") == NULL || get_string (entry, "state") == NULL)
+      if (menugen_json_get_string (entry, "type") == NULL || menugen_json_get_string (entry, "state") == NULL)
         continue;
 
       is_lm_studio = TRUE;
-      if (!g_str_equal (get_string (entry, "type"), "vlm"))
+      if (!g_str_equal (menugen_json_get_string (entry, "type"), "vlm"))
         continue;
 
-      if (model == NULL || g_str_equal (get_string (entry, "state"), "loaded"))
-        model = get_string (entry, "id");
-      if (g_str_equal (get_string (entry, "state"), "loaded"))
+      if (model == NULL || g_str_equal (menugen_json_get_string (entry, "state"), "loaded"))
+        model = menugen_json_get_string (entry, "id");
+      if (g_str_equal (menugen_json_get_string (entry, "state"), "loaded"))
         break;
     }
 
