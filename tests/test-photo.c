@@ -566,7 +566,7 @@ test_empty (void)
 {
   g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
 
-  assert_prepare_fails (empty, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "JPEG, PNG, WebP or HEIC");
+  assert_prepare_fails (empty, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "JPEG, PNG, WebP, HEIC or BMP");
 }
 
 static void
@@ -581,16 +581,224 @@ test_text_named_jpg (void)
 
   g_assert_error (error, MENUGEN_ERROR, MENUGEN_ERROR_UNSUPPORTED_FORMAT);
   g_assert_null (photo);
-  g_assert_nonnull (strstr (error->message, "JPEG, PNG, WebP or HEIC"));
+  g_assert_nonnull (strstr (error->message, "JPEG, PNG, WebP, HEIC or BMP"));
   menugen_test_remove_tree (dir);
 }
 
+/* GIF and TIFF stay rejected, and the message lists what works instead. */
 static void
 test_gif_rejected (void)
 {
   g_autoptr(GBytes) gif = g_bytes_new_static ("GIF89a\x01\0\x01\0\0\0\0;", 14);
+  g_autoptr(GBytes) tiff = g_bytes_new_static ("II*\0\x08\0\0\0\0\0\0\0", 12);
 
-  assert_prepare_fails (gif, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "GIF");
+  assert_prepare_fails (gif, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "The file is a GIF image");
+  assert_prepare_fails (gif, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "Choose a JPEG, PNG, WebP, HEIC or BMP photo.");
+  assert_prepare_fails (tiff, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "The file is a TIFF image");
+  assert_prepare_fails (tiff, MENUGEN_ERROR_UNSUPPORTED_FORMAT, "Choose a JPEG, PNG, WebP, HEIC or BMP photo.");
+}
+
+static void
+store_le16 (guint8  *p,
+          guint16  value)
+{
+  p[0] = value & 0xff;
+  p[1] = value >> 8;
+}
+
+static void
+store_le32 (guint8  *p,
+          guint32  value)
+{
+  store_le16 (p, value & 0xffff);
+  store_le16 (p + 2, value >> 16);
+}
+
+/* Writes @pixbuf as an uncompressed 24-bit BMP with a 40-byte
+ * BITMAPINFOHEADER, rows bottom-up as most programs write them, or
+ * top-down (a negative height) with @top_down. */
+static GBytes *
+make_bmp (GdkPixbuf *pixbuf,
+          gboolean   top_down)
+{
+  int width = gdk_pixbuf_get_width (pixbuf);
+  int height = gdk_pixbuf_get_height (pixbuf);
+  int channels = gdk_pixbuf_get_n_channels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+  gsize row = ((gsize) width * 3 + 3) / 4 * 4;
+  gsize offset = 14 + 40;
+  gsize size = offset + row * height;
+  guint8 *data = g_malloc0 (size);
+
+  data[0] = 'B';
+  data[1] = 'M';
+  store_le32 (data + 2, size);
+  store_le32 (data + 10, offset);
+  store_le32 (data + 14, 40);
+  store_le32 (data + 18, width);
+  store_le32 (data + 22, top_down ? (guint32) -height : (guint32) height);
+  store_le16 (data + 26, 1);
+  store_le16 (data + 28, 24);
+  store_le32 (data + 34, row * height);
+  store_le32 (data + 38, 2835);   /* 72 dpi in pixels per metre */
+  store_le32 (data + 42, 2835);
+
+  for (int y = 0; y < height; y++)
+    {
+      const guint8 *source = pixels + (gsize) y * rowstride;
+      guint8 *target = data + offset + row * (top_down ? y : height - 1 - y);
+
+      for (int x = 0; x < width; x++)
+        {
+          target[x * 3] = source[x * channels + 2];
+          target[x * 3 + 1] = source[x * channels + 1];
+          target[x * 3 + 2] = source[x * channels];
+        }
+    }
+
+  return g_bytes_new_take (data, size);
+}
+
+/* A menu screenshot: the marked JPEG's red and blue quadrants, with rows
+ * of dark "words" in a band across the middle and along the edges, clear
+ * of the points that assert_red_quadrant samples. */
+static GdkPixbuf *
+make_screenshot_pixbuf (int width,
+                        int height)
+{
+  g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (width, height, 0, FALSE);
+  GdkPixbuf *pixbuf = pixbuf_from_bytes (jpeg);
+  int channels = gdk_pixbuf_get_n_channels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1100);
+
+  for (int line = 0; line * 16 < height; line++)
+    {
+      int top = line * 16;
+      gboolean in_band = ABS (top - height / 2) < height / 8 || top < height / 8 || top > height * 7 / 8;
+
+      if (!in_band)
+        continue;
+
+      for (int x = 8; x + 8 < width; x += 6)
+        {
+          if (g_rand_int_range (rand, 0, 5) == 0)
+            continue;
+
+          for (int y = top + 3; y < MIN (top + 12, height); y++)
+            for (int dx = 0; dx < 4; dx++)
+              memset (pixels + (gsize) y * rowstride + (gsize) (x + dx) * channels,
+                      g_rand_int_range (rand, 0, 60), channels);
+        }
+    }
+
+  return pixbuf;
+}
+
+/* A 5 MB screenshot saved as BMP is re-encoded as a JPEG within the byte
+ * budget, reduced to a back-end's long edge, and described. */
+static void
+test_bmp_screenshot (void)
+{
+  g_autoptr(GdkPixbuf) screenshot = make_screenshot_pixbuf (1600, 1100);
+  g_autoptr(GBytes) bmp = make_bmp (screenshot, FALSE);
+  MenugenPhotoLimits limits = default_limits ();
+  MenugenPhotoLimits small_limits = default_limits ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MenugenPhoto) photo = NULL;
+  g_autoptr(MenugenPhoto) reduced = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *reduced_description = NULL;
+  g_autofree char *reduced_prefix = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpuint (g_bytes_get_size (bmp), >, 5000000);
+  g_assert_cmpstr (menugen_photo_sniff_mime_type (g_bytes_get_data (bmp, NULL), g_bytes_get_size (bmp)), ==, "image/bmp");
+
+  photo = menugen_photo_prepare (bmp, &limits, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (menugen_photo_get_mime_type (photo), ==, "image/jpeg");
+  g_assert_cmpstr (menugen_photo_get_source_mime_type (photo), ==, "image/bmp");
+  g_assert_cmpint (menugen_photo_get_width (photo), ==, 1600);
+  g_assert_cmpint (menugen_photo_get_height (photo), ==, 1100);
+  g_assert_cmpuint (g_bytes_get_size (menugen_photo_get_bytes (photo)), <=, limits.max_encoded_bytes);
+  g_assert_cmpuint (g_bytes_get_size (menugen_photo_get_bytes (photo)), <, g_bytes_get_size (bmp) / 4);
+  g_assert_true (menugen_photo_fits (photo, &limits));
+  assert_red_quadrant (menugen_photo_get_pixbuf (photo), TOP_LEFT);
+  assert_jpeg_without_metadata (menugen_photo_get_bytes (photo));
+
+  description = menugen_photo_describe (photo);
+  size = g_format_size (g_bytes_get_size (menugen_photo_get_bytes (photo)));
+  expected = g_strdup_printf ("1600 × 1100, %s", size);
+  g_assert_cmpstr (description, ==, expected);
+
+  small_limits.max_long_edge = 1024;
+  small_limits.max_encoded_bytes = 200 * 1024;
+  reduced = menugen_photo_prepare (bmp, &small_limits, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (menugen_photo_get_width (reduced), <=, 1024);
+  g_assert_cmpint (menugen_photo_get_height (reduced), <, menugen_photo_get_width (reduced));
+  g_assert_cmpuint (g_bytes_get_size (menugen_photo_get_bytes (reduced)), <=, small_limits.max_encoded_bytes);
+  assert_red_quadrant (menugen_photo_get_pixbuf (reduced), TOP_LEFT);
+
+  reduced_description = menugen_photo_describe (reduced);
+  reduced_prefix = g_strdup_printf ("%d × %d (reduced from 1600 × 1100), ",
+                                    menugen_photo_get_width (reduced), menugen_photo_get_height (reduced));
+  g_test_message ("%s; %s", description, reduced_description);
+  g_assert_true (g_str_has_prefix (reduced_description, reduced_prefix));
+}
+
+/* Rows stored top-down, marked by a negative height, keep the picture
+ * upright. */
+static void
+test_bmp_top_down (void)
+{
+  g_autoptr(GdkPixbuf) marked = make_screenshot_pixbuf (320, 240);
+  g_autoptr(GBytes) bmp = make_bmp (marked, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MenugenPhoto) photo = prepare (bmp, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (menugen_photo_get_width (photo), ==, 320);
+  g_assert_cmpint (menugen_photo_get_height (photo), ==, 240);
+  assert_red_quadrant (menugen_photo_get_pixbuf (photo), TOP_LEFT);
+}
+
+/* A BMP cut short in the pixels or in the headers is incomplete, one with
+ * an impossible bit depth is damaged, and a huge declared size fails
+ * before any pixel is allocated. */
+static void
+test_bmp_broken (void)
+{
+  g_autoptr(GdkPixbuf) marked = make_screenshot_pixbuf (320, 240);
+  g_autoptr(GBytes) bmp = make_bmp (marked, FALSE);
+  g_autoptr(GBytes) half = cut_bytes (bmp, g_bytes_get_size (bmp) / 2);
+  g_autoptr(GBytes) last_byte_missing = cut_bytes (bmp, g_bytes_get_size (bmp) - 1);
+  g_autoptr(GBytes) headers_cut = cut_bytes (bmp, 30);
+  gsize length = g_bytes_get_size (bmp);
+  g_autofree guint8 *bad_depth = g_memdup2 (g_bytes_get_data (bmp, NULL), length);
+  g_autofree guint8 *huge = g_memdup2 (g_bytes_get_data (bmp, NULL), 54);
+  g_autoptr(GBytes) bad_depth_bytes = NULL;
+  g_autoptr(GBytes) huge_bytes = NULL;
+  gint64 start;
+
+  assert_prepare_fails (half, MENUGEN_ERROR_CORRUPT_IMAGE, "The BMP photo is incomplete");
+  assert_prepare_fails (last_byte_missing, MENUGEN_ERROR_CORRUPT_IMAGE, "The BMP photo is incomplete");
+  assert_prepare_fails (headers_cut, MENUGEN_ERROR_CORRUPT_IMAGE, "The BMP photo is incomplete");
+
+  store_le16 (bad_depth + 28, 7);
+  bad_depth_bytes = g_bytes_new (bad_depth, length);
+  assert_prepare_fails (bad_depth_bytes, MENUGEN_ERROR_CORRUPT_IMAGE, "The BMP photo is damaged");
+
+  store_le32 (huge + 18, 60000);
+  store_le32 (huge + 22, 60000);
+  huge_bytes = g_bytes_new (huge, 54);
+  start = g_get_monotonic_time ();
+  assert_prepare_fails (huge_bytes, MENUGEN_ERROR_TOO_LARGE, "60000 × 60000");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
 }
 
 /* A PNG whose IHDR chunk has the wrong length, and one whose IHDR CRC is
@@ -931,6 +1139,19 @@ test_missing_loader (void)
     assert_prepare_fails (heic_bytes, MENUGEN_ERROR_MISSING_LOADER, "heif-gdk-pixbuf");
     assert_prepare_fails (avif_bytes, MENUGEN_ERROR_MISSING_LOADER, "libavif-gdk-pixbuf");
     assert_prepare_fails (webp_bytes, MENUGEN_ERROR_MISSING_LOADER, "webp-pixbuf-loader");
+  }
+
+  /* Debian's BMP loader is a module too, from gdk-pixbuf's own package. */
+  {
+    g_autoptr(GdkPixbuf) marked = make_screenshot_pixbuf (32, 24);
+    g_autoptr(GBytes) bmp = make_bmp (marked, FALSE);
+    g_autoptr(MenugenPhoto) photo = prepare (bmp, &error);
+
+    g_assert_null (photo);
+    g_assert_error (error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_LOADER);
+    g_assert_nonnull (strstr (error->message, "Reading BMP photos needs a gdk-pixbuf image decoder"));
+    g_assert_null (strstr (error->message, "(null)"));
+    g_clear_error (&error);
   }
 
   g_unlink (cache);
@@ -1337,7 +1558,7 @@ test_file_errors_name_parse_name (void)
   int fd;
 
   g_assert_cmpint (g_mkdir (folder_path, 0700), ==, 0);
-  /* A sparse file, so the size check sees it without 200 MiB on disk. */
+  /* A sparse file, so the size check rejects it without 200 MiB on disk. */
   fd = g_open (huge_path, O_WRONLY | O_CREAT, 0600);
   g_assert_cmpint (fd, >=, 0);
   g_assert_cmpint (ftruncate (fd, MENUGEN_PHOTO_MAX_SOURCE_BYTES + 1), ==, 0);
@@ -1576,6 +1797,9 @@ main (int   argc,
   g_test_add_func ("/photo/empty", test_empty);
   g_test_add_func ("/photo/text-named-jpg", test_text_named_jpg);
   g_test_add_func ("/photo/gif-rejected", test_gif_rejected);
+  g_test_add_func ("/photo/bmp-screenshot", test_bmp_screenshot);
+  g_test_add_func ("/photo/bmp-top-down", test_bmp_top_down);
+  g_test_add_func ("/photo/bmp-broken", test_bmp_broken);
   g_test_add_func ("/photo/bogus-png-header", test_bogus_png_header);
   g_test_add_func ("/photo/huge-dimensions", test_huge_dimensions);
   g_test_add_func ("/photo/pixel-cap", test_pixel_cap);

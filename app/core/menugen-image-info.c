@@ -900,6 +900,136 @@ read_heif (const guint8     *data,
     }
 }
 
+/* BMP: a file header, then a BITMAPCOREHEADER (12 bytes) or a
+ * BITMAPINFOHEADER (40 bytes) or one of its longer successors, which start
+ * with the same fields */
+
+#define BMP_FILE_HEADER_SIZE 14
+#define BMP_CORE_HEADER_SIZE 12
+#define BMP_INFO_HEADER_SIZE 40
+
+#define BMP_RGB       0
+#define BMP_RLE8      1
+#define BMP_RLE4      2
+#define BMP_BITFIELDS 3
+
+typedef struct {
+  guint32 pixel_offset;
+  guint32 header_size;
+  gint64 width;
+  gint64 height;      /* negative for rows stored top-down */
+  guint planes;
+  guint bits_per_pixel;
+  guint32 compression;
+  guint32 image_size;
+} BmpHeader;
+
+/* Returns FALSE when @data ends inside the headers. */
+static gboolean
+read_bmp_header (const guint8 *data,
+                 gsize         length,
+                 BmpHeader    *header)
+{
+  const guint8 *dib = data + BMP_FILE_HEADER_SIZE;
+
+  header->pixel_offset = read_u32 (data + 10, FALSE);
+  header->header_size = read_u32 (dib, FALSE);
+
+  if (header->header_size == BMP_CORE_HEADER_SIZE)
+    {
+      if (length < BMP_FILE_HEADER_SIZE + BMP_CORE_HEADER_SIZE)
+        return FALSE;
+
+      header->width = read_u16 (dib + 4, FALSE);
+      header->height = read_u16 (dib + 6, FALSE);
+      header->planes = read_u16 (dib + 8, FALSE);
+      header->bits_per_pixel = read_u16 (dib + 10, FALSE);
+      header->compression = BMP_RGB;
+      header->image_size = 0;
+      return TRUE;
+    }
+
+  if (length < BMP_FILE_HEADER_SIZE + BMP_INFO_HEADER_SIZE)
+    return FALSE;
+
+  header->width = (gint32) read_u32 (dib + 4, FALSE);
+  header->height = (gint32) read_u32 (dib + 8, FALSE);
+  header->planes = read_u16 (dib + 12, FALSE);
+  header->bits_per_pixel = read_u16 (dib + 14, FALSE);
+  header->compression = read_u32 (dib + 16, FALSE);
+  header->image_size = read_u32 (dib + 20, FALSE);
+  return TRUE;
+}
+
+/* The combinations of compression and bit depth that BITMAPINFOHEADER
+ * defines for uncompressed, RLE and bit-field pixels. Other compressions,
+ * such as JPEG or PNG inside a BMP, count as malformed. */
+static gboolean
+is_bmp_encoding_valid (const BmpHeader *header)
+{
+  switch (header->compression)
+    {
+    case BMP_RGB:
+      return header->bits_per_pixel == 1 || header->bits_per_pixel == 4 || header->bits_per_pixel == 8
+             || header->bits_per_pixel == 16 || header->bits_per_pixel == 24 || header->bits_per_pixel == 32;
+    case BMP_RLE8:
+      return header->bits_per_pixel == 8;
+    case BMP_RLE4:
+      return header->bits_per_pixel == 4;
+    case BMP_BITFIELDS:
+      return header->bits_per_pixel == 16 || header->bits_per_pixel == 32;
+    default:
+      return FALSE;
+    }
+}
+
+/* Returns the offset where the pixel array ends. Uncompressed rows are
+ * padded to 4 bytes. Compressed data is as long as the header's image
+ * size, which the format requires for RLE. */
+static guint64
+bmp_pixel_end (const BmpHeader *header)
+{
+  guint64 row;
+
+  if (header->compression == BMP_RLE8 || header->compression == BMP_RLE4)
+    return (guint64) header->pixel_offset + header->image_size;
+
+  row = ((guint64) header->width * header->bits_per_pixel + 31) / 32 * 4;
+  return (guint64) header->pixel_offset + row * (guint64) ABS (header->height);
+}
+
+static void
+read_bmp (const guint8     *data,
+          gsize             length,
+          MenugenImageInfo *info)
+{
+  BmpHeader header = { 0 };
+  gint64 height;
+
+  if (!read_bmp_header (data, length, &header))
+    return;
+
+  height = ABS (header.height);
+  if (header.width <= 0 || height == 0 || header.width > G_MAXINT32 || height > G_MAXINT32)
+    {
+      info->malformed = TRUE;
+      return;
+    }
+
+  info->width = header.width;
+  info->height = height;
+
+  if (header.planes != 1 || !is_bmp_encoding_valid (&header)
+      || header.pixel_offset < BMP_FILE_HEADER_SIZE + header.header_size
+      || ((header.compression == BMP_RLE8 || header.compression == BMP_RLE4) && header.image_size == 0))
+    {
+      info->malformed = TRUE;
+      return;
+    }
+
+  info->complete = bmp_pixel_end (&header) <= length;
+}
+
 /* Sniffing */
 
 static gboolean
@@ -1015,8 +1145,8 @@ menugen_image_sniff (const guint8 *data,
  * @length: its size in bytes
  * @info: (out caller-allocates): what the container declares
  *
- * Sniffs the format and, for JPEG, PNG, WebP, HEIC and AVIF, walks the
- * container structure. A container that ends early leaves
+ * Sniffs the format and, for JPEG, PNG, WebP, HEIC, AVIF and BMP, walks
+ * the container structure. A container that ends early leaves
  * @info->complete unset without setting @info->malformed.
  */
 void
@@ -1038,4 +1168,6 @@ menugen_image_info_read (const guint8     *data,
     read_webp (data, length, info);
   else if (g_str_equal (info->mime_type, "image/heic") || g_str_equal (info->mime_type, "image/avif"))
     read_heif (data, length, info);
+  else if (g_str_equal (info->mime_type, "image/bmp"))
+    read_bmp (data, length, info);
 }

@@ -12,14 +12,15 @@ G_BEGIN_DECLS
  * @height: the declared pixel height, or 0
  * @orientation: the EXIF orientation tag (1-8), or 0 when there is none
  * @complete: the container ends where its structure says it should
- *   (JPEG EOI marker, PNG IEND chunk, RIFF size, ISO-BMFF box sizes)
+ *   (JPEG EOI marker, PNG IEND chunk, RIFF size, ISO-BMFF box sizes, end
+ *   of the BMP pixel array)
  * @malformed: the structure is broken, not merely cut short
  * @has_metadata: EXIF, XMP, IPTC, comments or text chunks are present
  * @has_location: an EXIF GPS IFD with entries, or GPS properties in XMP
  *
  * What the container of an encoded image declares, read without decoding
- * any pixels. The parser reads JPEG, PNG, WebP and HEIF (HEIC and AVIF);
- * for GIF, BMP and TIFF it only sniffs the format.
+ * any pixels. The parser reads JPEG, PNG, WebP, HEIF (HEIC and AVIF) and
+ * BMP. For GIF and TIFF it only sniffs the format.
  */
 typedef struct {
   const char *mime_type;

@@ -52,9 +52,10 @@ struct _MenugenPhoto
 G_DEFINE_FINAL_TYPE (MenugenPhoto, menugen_photo, G_TYPE_OBJECT)
 
 /* What the format of an input means for Menugen. @package is the Debian
- * package that adds the gdk-pixbuf loader, and gdk-pixbuf reads JPEG and
- * PNG itself. GIF, BMP and TIFF are recognised only to name them in the
- * error. */
+ * package that adds the gdk-pixbuf loader, or NULL where gdk-pixbuf brings
+ * the loader: JPEG and PNG are built in, and Debian 12 ships the BMP
+ * loader in libgdk-pixbuf-2.0-0 itself. GIF and TIFF are recognised only
+ * to name them in the error. */
 typedef struct {
   const char *mime_type;
   const char *name;
@@ -69,7 +70,7 @@ static const PhotoFormat photo_formats[] = {
   { "image/heic", "HEIC", "heif-gdk-pixbuf", TRUE },
   { "image/avif", "AVIF", "libavif-gdk-pixbuf", TRUE },
   { "image/gif", "GIF", NULL, FALSE },
-  { "image/bmp", "BMP", NULL, FALSE },
+  { "image/bmp", "BMP", NULL, TRUE },
   { "image/tiff", "TIFF", NULL, FALSE },
 };
 
@@ -209,7 +210,7 @@ set_photo_error (Problem              problem,
     {
     case PROBLEM_EMPTY:
       g_set_error_literal (error, MENUGEN_ERROR, MENUGEN_ERROR_UNSUPPORTED_FORMAT,
-                           _("The photo file is empty (0 bytes). Choose a JPEG, PNG, WebP or HEIC photo."));
+                           _("The photo file is empty (0 bytes). Choose a JPEG, PNG, WebP, HEIC or BMP photo."));
       break;
     case PROBLEM_TOO_MANY_BYTES:
       g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_TOO_LARGE,
@@ -218,19 +219,25 @@ set_photo_error (Problem              problem,
       break;
     case PROBLEM_UNKNOWN_FORMAT:
       g_set_error_literal (error, MENUGEN_ERROR, MENUGEN_ERROR_UNSUPPORTED_FORMAT,
-                           _("The file is not an image format Menugen reads. Choose a JPEG, PNG, WebP or HEIC photo."));
+                           _("The file is not an image format Menugen reads. Choose a JPEG, PNG, WebP, HEIC or BMP photo."));
       break;
     case PROBLEM_REJECTED_FORMAT:
       g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_UNSUPPORTED_FORMAT,
-                   /* Translators: %s is an image format such as GIF or BMP */
-                   _("The file is a %s image, which Menugen does not read. Choose a JPEG, PNG, WebP or HEIC photo."),
+                   /* Translators: %s is an image format such as GIF or TIFF */
+                   _("The file is a %s image, which Menugen does not read. Choose a JPEG, PNG, WebP, HEIC or BMP photo."),
                    format->name);
       break;
     case PROBLEM_MISSING_LOADER:
-      g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_LOADER,
-                   /* Translators: an image format such as HEIC, then a package name */
-                   _("Reading %s photos needs the image decoder from the package “%s”, which is not installed. Install it, or convert the photo to JPEG."),
-                   format->name, format->package);
+      if (format->package == NULL)
+        g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_LOADER,
+                     /* Translators: %s is an image format such as BMP */
+                     _("Reading %s photos needs a gdk-pixbuf image decoder that is not installed. Convert the photo to JPEG or PNG."),
+                     format->name);
+      else
+        g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_MISSING_LOADER,
+                     /* Translators: an image format such as HEIC, then a package name */
+                     _("Reading %s photos needs the image decoder from the package “%s”, which is not installed. Install it, or convert the photo to JPEG."),
+                     format->name, format->package);
       break;
     case PROBLEM_TOO_MANY_PIXELS:
       set_too_many_pixels_error (error, inspection->info.width, inspection->info.height, max_pixels);
@@ -277,7 +284,7 @@ set_result_error (Problem           problem,
       break;
     case PROBLEM_UNKNOWN_FORMAT:
     case PROBLEM_REJECTED_FORMAT:
-      reason = _("its format is not JPEG, PNG, WebP, HEIC or AVIF");
+      reason = _("its format is not JPEG, PNG, WebP, HEIC, AVIF or BMP");
       break;
     case PROBLEM_MISSING_LOADER:
       reason = _("no decoder for its format is installed");
