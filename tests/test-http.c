@@ -696,6 +696,18 @@ test_http_join_url (void)
   g_assert_cmpstr (c, ==, "http://127.0.0.1:8188/prompt");
 }
 
+static void
+test_http_describe_server (void)
+{
+  g_autofree char *plain = menugen_http_describe_server ("https://openrouter.ai/api/v1");
+  g_autofree char *with_port = menugen_http_describe_server ("http://127.0.0.1:8080/v1");
+  g_autofree char *no_host = menugen_http_describe_server ("not a url");
+
+  g_assert_cmpstr (plain, ==, "openrouter.ai");
+  g_assert_cmpstr (with_port, ==, "127.0.0.1:8080");
+  g_assert_cmpstr (no_host, ==, "not a url");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -720,6 +732,7 @@ main (int   argc,
   g_test_add_func ("/http/check-url-suggests-scheme", test_http_check_url_suggests_scheme);
   g_test_add_func ("/http/host-is-local", test_http_host_is_local);
   g_test_add_func ("/http/join-url", test_http_join_url);
+  g_test_add_func ("/http/describe-server", test_http_describe_server);
 
   return g_test_run ();
 }

@@ -100,7 +100,7 @@ static const RefusalCase refusal_cases[] = {
     "{server} refused to draw this menu for safety reasons (sexual). "
     "Try another photo or another back-end, because the same request will be refused again." },
   { { "openrouter", "openai-chat", "openai-chat", "openrouter-error-403-guardrail", NULL, TRUE, NULL, 3 },
-    "127.0.0.1 blocked the request (Request blocked: prompt injection patterns detected: ignore all previous instructions). "
+    "{server} blocked the request (Request blocked: prompt injection patterns detected: ignore all previous instructions). "
     "Change the instruction or the photo, or choose another back-end." },
   { { "comfyui", "comfyui", "comfyui", "hip-error", NULL, FALSE, "qwen-image-edit", 4 },
     "ComfyUI failed while running TextEncodeQwenImageEditPlus (node 433:111): HIP error: invalid device function. "

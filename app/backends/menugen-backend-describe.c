@@ -471,17 +471,6 @@ build_vision_message (MenugenBackendDescribe *self,
   return message;
 }
 
-/* Names the vision server by host and port, as several local servers
- * often share one host. */
-static char *
-describe_host (GUri *uri)
-{
-  if (g_uri_get_port (uri) < 0)
-    return g_strdup (g_uri_get_host (uri));
-
-  return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
-}
-
 static void
 menugen_backend_describe_generate_async (MenugenBackend       *backend,
                                          const MenugenRequest *request,
@@ -520,7 +509,7 @@ menugen_backend_describe_generate_async (MenugenBackend       *backend,
   body = build_vision_body (self, request);
   data->message = build_vision_message (self, body);
   g_assert (data->message != NULL);  /* check_vision_url() accepted the URL */
-  data->host = describe_host (soup_message_get_uri (data->message));
+  data->host = menugen_http_describe_origin (soup_message_get_uri (data->message));
 
   menugen_backend_config_get_http_limits (self->config, &limits);
   g_debug ("describe-then-draw: POST %s/chat/completions, vision model %s", data->host,

@@ -838,20 +838,6 @@ is_key_error (JsonObject *google_error,
          && lower != NULL && strstr (lower, "api key") != NULL;
 }
 
-/* Names the server of @url as host or host:port, for messages. */
-static char *
-describe_server (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return g_strdup (url);
-  if (g_uri_get_port (uri) > 0)
-    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
-
-  return g_strdup (g_uri_get_host (uri));
-}
-
 /* A 404 names the model when the API itself does not know it ("models/ID
  * is not found for API version v1beta"). Any other 404 comes from a path
  * that is not the Gemini API, such as a base URL with an extra /v1. */
@@ -865,7 +851,7 @@ describe_not_found (const char *url,
   g_autofree char *model_path = g_strconcat ("models/", model, NULL);
   const char *rpc_status = menugen_json_get_string (google_error, "status");
   const char *service_message = menugen_json_get_string (google_error, "message");
-  g_autofree char *server = describe_server (url);
+  g_autofree char *server = menugen_http_describe_server (url);
 
   if (g_strcmp0 (rpc_status, "NOT_FOUND") == 0
       && service_message != NULL && strstr (service_message, model_path) != NULL)
@@ -1010,7 +996,7 @@ handle_success (GTask  *task,
   MenugenBackendGemini *self = g_task_get_source_object (task);
   GenerateData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *server = describe_server (data->url);
+  g_autofree char *server = menugen_http_describe_server (data->url);
   g_autoptr(JsonNode) root = menugen_http_parse_json (body, server, &error);
   MenugenResult *result = NULL;
 

@@ -558,10 +558,12 @@ download_cb (GObject      *source,
   status = soup_message_get_status (data->message);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
+      g_autofree char *server = menugen_http_describe_origin (soup_message_get_uri (data->message));
+
       g_task_return_new_error (task, MENUGEN_ERROR,
                                status >= 500 ? MENUGEN_ERROR_SERVER : MENUGEN_ERROR_REJECTED,
                                _("Could not download the image from %s (HTTP %u). Try again."),
-                               g_uri_get_host (soup_message_get_uri (data->message)), status);
+                               server, status);
       return;
     }
 
@@ -882,7 +884,7 @@ menugen_backend_openai_chat_generate_async (MenugenBackend       *backend,
       return;
     }
 
-  data->host = g_strdup (g_uri_get_host (soup_message_get_uri (data->message)));
+  data->host = menugen_http_describe_origin (soup_message_get_uri (data->message));
   g_signal_connect_object (data->message, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
   g_signal_connect_object (data->message, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
 

@@ -169,19 +169,6 @@ is_local_server (const char *url,
   return !has_key && uri != NULL && menugen_http_host_is_local (g_uri_get_host (uri));
 }
 
-static char *
-describe_service (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return g_strdup (url);
-  if (g_uri_get_port (uri) > 0)
-    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
-
-  return g_strdup (g_uri_get_host (uri));
-}
-
 static int
 round_to_step (double value,
                int    step)
@@ -1078,7 +1065,7 @@ menugen_backend_openai_images_generate_async (MenugenBackend       *backend,
   MenugenBackendOpenaiImages *self = MENUGEN_BACKEND_OPENAI_IMAGES (backend);
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *service = describe_service (menugen_backend_config_get_url (self->config));
+  g_autofree char *service = menugen_http_describe_server (menugen_backend_config_get_url (self->config));
   GenerateData *data;
   SoupMessage *message;
 

@@ -222,17 +222,6 @@ outer_cancelled_cb (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
-/* Names a URI's origin as host or host:port, for messages. The path and
- * query are left out, as a redirect target may carry a token in them. */
-static char *
-describe_origin (GUri *uri)
-{
-  if (g_uri_get_port (uri) > 0)
-    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
-
-  return g_strdup (g_uri_get_host (uri));
-}
-
 /* Tells whether @message carries an API key in one of the headers that
  * the back-ends and the usual gateways use. */
 static gboolean
@@ -273,9 +262,10 @@ return_redirect_error (GTask *task)
                                                        "Location");
   g_autoptr(GUri) target = location != NULL ? g_uri_parse_relative (uri, location, G_URI_FLAGS_NONE, NULL)
                                             : NULL;
-  g_autofree char *origin = describe_origin (uri);
+  g_autofree char *origin = menugen_http_describe_origin (uri);
   g_autofree char *target_origin = target != NULL && g_uri_get_host (target) != NULL
-                                   ? describe_origin (target) : g_strdup (_("another address"));
+                                   ? menugen_http_describe_origin (target)
+                                   : g_strdup (_("another address"));
 
   g_debug ("HTTP %s %s was redirected (%u) to %s, which is not followed",
            soup_message_get_method (message), g_uri_get_path (uri),
@@ -413,7 +403,7 @@ menugen_http_send_async (SoupMessage             *message,
 
   data = g_new0 (SendData, 1);
   data->message = g_object_ref (message);
-  data->host = describe_origin (soup_message_get_uri (message));
+  data->host = menugen_http_describe_origin (soup_message_get_uri (message));
   if (limits != NULL)
     data->limits = *limits;
   else
@@ -698,6 +688,48 @@ menugen_http_retry_after_seconds (SoupMessage *message)
 
     return (int) MAX (0, g_date_time_difference (when, now) / G_TIME_SPAN_SECOND);
   }
+}
+
+/**
+ * menugen_http_describe_origin:
+ * @uri: a URI with a host
+ *
+ * Names the server of @uri as host, or host:port when the URI names a
+ * port, for messages. The port is kept because several local servers
+ * often share one host. The path and query are left out, as a redirect
+ * target may carry a token in them.
+ *
+ * Returns: (transfer full): the host or host:port
+ */
+char *
+menugen_http_describe_origin (GUri *uri)
+{
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (g_uri_get_port (uri) > 0)
+    return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+
+  return g_strdup (g_uri_get_host (uri));
+}
+
+/**
+ * menugen_http_describe_server:
+ * @url: a server URL from the configuration
+ *
+ * Names the server of @url as menugen_http_describe_origin() does. A URL
+ * that does not parse, or has no host, is returned as it is.
+ *
+ * Returns: (transfer full): the host, host:port or @url
+ */
+char *
+menugen_http_describe_server (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_strdup (url);
+
+  return menugen_http_describe_origin (uri);
 }
 
 /* Formats a byte count the way the window shows sizes ("640 KB", "3.2 MB"). */

@@ -49,5 +49,7 @@ char        *menugen_http_join_url            (const char              *base_url
                                                const char              *path);
 int          menugen_http_retry_after_seconds (SoupMessage             *message);
 char        *menugen_http_describe_size       (gsize                    bytes);
+char        *menugen_http_describe_origin     (GUri                    *uri);
+char        *menugen_http_describe_server     (const char              *url);
 
 G_END_DECLS
