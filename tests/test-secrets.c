@@ -193,6 +193,23 @@ test_secrets_key_is_valid (void)
     }
 }
 
+static void
+test_secrets_mask_key (void)
+{
+  g_autofree char *echoed = menugen_secrets_mask_key ("Key sk-test-1234 is invalid; sk-test-1234 expired.",
+                                                      "sk-test-1234");
+  g_autofree char *absent = menugen_secrets_mask_key ("Quota exceeded.", "sk-test-1234");
+  g_autofree char *short_key = menugen_secrets_mask_key ("a b c", "a");
+  g_autofree char *no_key = menugen_secrets_mask_key ("Quota exceeded.", NULL);
+  g_autofree char *no_text = menugen_secrets_mask_key (NULL, "sk-test-1234");
+
+  g_assert_cmpstr (echoed, ==, "Key … is invalid; … expired.");
+  g_assert_cmpstr (absent, ==, "Quota exceeded.");
+  g_assert_cmpstr (short_key, ==, "a b c");
+  g_assert_cmpstr (no_key, ==, "Quota exceeded.");
+  g_assert_null (no_text);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -204,6 +221,7 @@ main (int   argc,
   g_test_add_func ("/secrets/session-key-first", test_secrets_session_key_first);
   g_test_add_func ("/secrets/environment", test_secrets_environment);
   g_test_add_func ("/secrets/key-is-valid", test_secrets_key_is_valid);
+  g_test_add_func ("/secrets/mask-key", test_secrets_mask_key);
 
   return g_test_run ();
 }

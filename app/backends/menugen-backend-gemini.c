@@ -8,6 +8,7 @@
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
 #include "core/menugen-json.h"
+#include "core/menugen-secrets.h"
 
 /* Gemini rejects requests over 20 MB, and the base64 text of inline images
  * counts (firebase.google.com/docs/ai-logic/input-file-requirements). */
@@ -114,16 +115,15 @@ shorten_text (const char *text,
               const char *api_key)
 {
   g_autofree char *valid_text = g_utf8_make_valid (text, -1);
-  g_autoptr(GString) valid = g_string_new (valid_text);
+  g_autofree char *valid = NULL;
   g_autoptr(GString) flat = g_string_new (NULL);
   g_autofree char *cut = NULL;
 
   /* The key is masked before white space is collapsed, which would
    * otherwise change a key that the service echoed. */
-  if (api_key != NULL && api_key[0] != '\0')
-    g_string_replace (valid, api_key, "…", 0);
+  valid = menugen_secrets_mask_key (valid_text, api_key);
 
-  for (const char *p = valid->str; *p != '\0'; p++)
+  for (const char *p = valid; *p != '\0'; p++)
     {
       if (!g_ascii_isspace (*p))
         g_string_append_c (flat, *p);

@@ -12,6 +12,7 @@
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
 #include "core/menugen-json.h"
+#include "core/menugen-secrets.h"
 
 /* GPT-image models take prompts of up to 32000 characters (dall-e-2: 1000). */
 #define MAX_PROMPT_CHARS 32000
@@ -542,21 +543,6 @@ parse_service_error (GBytes       *body,
     }
 }
 
-/* Keys never reach a message, even when a server echoes one back. */
-static void
-scrub_key (ServiceError *error,
-           const char   *key)
-{
-  g_auto(GStrv) pieces = NULL;
-
-  if (error->message == NULL || key == NULL || strlen (key) < 4 || strstr (error->message, key) == NULL)
-    return;
-
-  pieces = g_strsplit (error->message, key, -1);
-  g_free (error->message);
-  error->message = g_strjoinv ("…", pieces);
-}
-
 static gboolean
 code_is (const ServiceError *error,
          const char         *code)
@@ -741,9 +727,12 @@ describe_failure (MenugenBackendOpenaiImages *self,
   g_auto(ServiceError) error = { 0 };
   guint status = soup_message_get_status (message);
   const char *model = menugen_backend_config_get_model (self->config);
+  g_autofree char *masked = NULL;
 
   parse_service_error (body, &error);
-  scrub_key (&error, self->config->api_key);
+  masked = menugen_secrets_mask_key (error.message, self->config->api_key);
+  g_free (error.message);
+  error.message = g_steal_pointer (&masked);
   g_debug ("openai-images: error type %s, code %s", error.type != NULL ? error.type : "(none)",
            error.code != NULL ? error.code : "(none)");
 

@@ -313,3 +313,29 @@ menugen_secrets_key_is_valid (const char *key)
 
   return TRUE;
 }
+
+/**
+ * menugen_secrets_mask_key:
+ * @text: (nullable): text from a server, such as an error message
+ * @key: (nullable): the API key that was sent to that server
+ *
+ * Replaces every occurrence of @key in @text with "…", because servers
+ * sometimes echo the key back and keys never reach a message. Keys shorter
+ * than 4 characters are left in place, as masking them would garble the
+ * text and no supported service issues such keys.
+ *
+ * Returns: (transfer full) (nullable): the masked copy, or %NULL when
+ *   @text is %NULL
+ */
+char *
+menugen_secrets_mask_key (const char *text,
+                          const char *key)
+{
+  g_auto(GStrv) pieces = NULL;
+
+  if (text == NULL || key == NULL || strlen (key) < 4 || strstr (text, key) == NULL)
+    return g_strdup (text);
+
+  pieces = g_strsplit (text, key, -1);
+  return g_strjoinv ("…", pieces);
+}

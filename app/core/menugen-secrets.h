@@ -37,5 +37,7 @@ const char *menugen_secrets_get_session_key (const char *backend_id);
 
 const char *menugen_secrets_key_from_environment (const char *kind);
 gboolean    menugen_secrets_key_is_valid         (const char *key);
+char       *menugen_secrets_mask_key             (const char *text,
+                                                  const char *key);
 
 G_END_DECLS
