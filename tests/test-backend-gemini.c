@@ -226,18 +226,21 @@ static void
 test_success_image_only (Fixture       *fixture,
                          gconstpointer  data)
 {
+  g_autoptr(GBytes) expected = fake_make_png (768, 1024);
   gsize length = 0;
   const guint8 *bytes;
 
   run_expecting_success (fixture);
   bytes = g_bytes_get_data (fixture->result->image, &length);
 
-  g_assert_cmpuint (length, ==, 68);
+  /* The fake puts a 768 × 1024 PNG in place of the fixture's 1 × 1 stub,
+   * and the back-end passes its bytes on unchanged. */
+  g_assert_cmpmem (bytes, length, g_bytes_get_data (expected, NULL), g_bytes_get_size (expected));
   g_assert_cmpmem (bytes, 8, "\x89PNG\r\n\x1a\n", 8);
   g_assert_cmpstr (fixture->result->mime_type, ==, "image/png");
   g_assert_null (fixture->result->notes);
   g_assert_cmpstr (fixture->result->model, ==, "gemini-2.5-flash-image-preview");
-  assert_image_size (fixture->result, 1, 1);
+  assert_image_size (fixture->result, 768, 1024);
   assert_no_violations (fixture);
 }
 

@@ -1130,7 +1130,7 @@ hold_reply_cb (SoupServer        *server,
                gpointer           user_data)
 {
   HeldReply *reply = g_new0 (HeldReply, 1);
-  g_autofree char *image = fake_make_png_base64 (48, 64);
+  g_autofree char *image = fake_make_png_base64 (768, 1024);
 
   reply->message = g_object_ref (message);
   reply->body = g_strdup_printf ("{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
@@ -1208,6 +1208,41 @@ test_size_note (void)
   scratch_clear (&scratch);
 }
 
+/* A 1 × 1 image fails the run: no output file and no history entry. */
+static void
+test_tiny_result (void)
+{
+  g_autoptr(GBytes) jpeg = menugen_test_make_jpeg (600, 800, 1, FALSE);
+  g_autoptr(CliResult) cli = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autofree char *fake_stderr = NULL;
+  g_autofree char *error_line = NULL;
+  g_autofree char *photo = NULL;
+  FakeProcess *fake = fake_process_start ("gemini", "tiny-image");
+  Scratch scratch;
+
+  scratch_init (&scratch);
+  photo = g_build_filename (scratch.root, "menu.jpg", NULL);
+  g_assert_true (g_file_set_contents (photo, g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg), NULL));
+  {
+    const char *args[] = { "--generate", photo, "--output", scratch.output,
+                           "--backend", "gemini", "--url", fake->url, NULL };
+
+    cli = run_cli (&scratch, FAKE_KEY, args);
+  }
+  fake_stderr = fake_process_stop (fake);
+
+  g_assert_cmpint (cli->status, ==, 1);
+  error_line = assert_one_error_line (cli);
+  g_assert_nonnull (strstr (error_line, "The model returned a 1 × 1 image, which cannot be a menu."));
+  g_assert_false (g_file_test (scratch.output, G_FILE_TEST_EXISTS));
+  assert_output_folder_empty (&scratch);
+  folders = list_history_folders (&scratch);
+  g_assert_cmpuint (folders->len, ==, 0);
+  g_assert_cmpstr (cli->stdout_text, ==, "");
+  scratch_clear (&scratch);
+}
+
 /* A misspelt kind gets a usage line that lists the kinds, not a crash. */
 static void
 test_fake_server_unknown_kind (void)
@@ -1263,6 +1298,7 @@ main (int   argc,
   g_test_add_func ("/cli/model-hint-names-option", test_model_hint_names_option);
   g_test_add_func ("/cli/long-wait-shows-elapsed", test_long_wait_shows_elapsed);
   g_test_add_func ("/cli/size-note", test_size_note);
+  g_test_add_func ("/cli/tiny-result", test_tiny_result);
   g_test_add_func ("/cli/fake-server-unknown-kind", test_fake_server_unknown_kind);
 
   return g_test_run ();

@@ -384,6 +384,42 @@ test_undecodable_result (Fixture       *fixture,
   g_assert_cmpuint (count_history_children (fixture), ==, 0);
 }
 
+/* A 1 × 1 image is a placeholder, not a menu: the job fails before
+ * anything is saved. */
+static void
+test_tiny_result_rejected (Fixture       *fixture,
+                           gconstpointer  scenario)
+{
+  g_autoptr(MenugenPhoto) photo = make_photo (600, 800, 2048);
+
+  run_job (fixture, photo);
+
+  g_assert_error (fixture->error, MENUGEN_ERROR, MENUGEN_ERROR_NO_IMAGE);
+  g_assert_cmpstr (fixture->error->message, ==,
+                   "The model returned a 1 × 1 image, which cannot be a menu. Try again or choose another back-end.");
+  g_assert_null (fixture->entry);
+  g_assert_null (menugen_job_get_result_pixbuf (fixture->job));
+  g_assert_null (menugen_job_get_size_note (fixture->job));
+  g_assert_cmpuint (count_history_children (fixture), ==, 0);
+  g_assert_cmpuint (fake_server_get_request_count (fixture->fake), ==, 1);
+  assert_no_violations (fixture);
+}
+
+/* 64 pixels wide is enough, but 48 pixels high is not. */
+static void
+test_short_result_rejected (Fixture       *fixture,
+                            gconstpointer  scenario)
+{
+  g_autoptr(MenugenPhoto) photo = make_photo (600, 800, 2048);
+
+  run_job (fixture, photo);
+
+  g_assert_error (fixture->error, MENUGEN_ERROR, MENUGEN_ERROR_NO_IMAGE);
+  g_assert_nonnull (strstr (fixture->error->message, "a 64 × 48 image"));
+  g_assert_null (fixture->entry);
+  g_assert_cmpuint (count_history_children (fixture), ==, 0);
+}
+
 static void
 test_cancel_while_decoding (Fixture       *fixture,
                             gconstpointer  scenario)
@@ -512,6 +548,8 @@ main (int   argc,
   ADD_JOB_TEST ("/job/cancel-while-decoding", "success-portrait", test_cancel_while_decoding);
   ADD_JOB_TEST ("/job/cancel-while-saving", "success-portrait", test_cancel_while_saving);
   ADD_JOB_TEST ("/job/undecodable-result", "not-an-image", test_undecodable_result);
+  ADD_JOB_TEST ("/job/tiny-result-rejected", "tiny-image", test_tiny_result_rejected);
+  ADD_JOB_TEST ("/job/short-result-rejected", "two-images", test_short_result_rejected);
   ADD_JOB_TEST ("/job/oversized-photo-prepared-again", "success-portrait", test_oversized_photo_prepared_again);
   ADD_JOB_TEST ("/job/unwritable-history-sends-nothing", "success-portrait", test_unwritable_history_sends_nothing);
   g_test_add_func ("/job/describe-stage-before-run", test_describe_stage_before_run);

@@ -15,6 +15,10 @@
  * 1536x1024 (OpenAI Images API reference), but flags a square one. */
 #define ASPECT_TOLERANCE 1.15
 
+/* A result narrower or shorter than this, in pixels, cannot show a
+ * legible menu, so it fails the job like a missing image. */
+#define MIN_RESULT_EDGE 64
+
 struct _MenugenJob
 {
   GObject parent_instance;
@@ -187,8 +191,9 @@ pick_model (const MenugenBackendConfig *config,
   return g_strdup (config->kind);
 }
 
-/* Runs in a worker thread: decodes the image with its size capped, checks
- * its shape, and encodes the PNG that carries the provenance. */
+/* Runs in a worker thread: decodes the image with its size capped, rejects
+ * a tiny one, checks its shape, and encodes the PNG that carries the
+ * provenance. */
 static void
 decode_thread (GTask        *task,
                gpointer      source_object,
@@ -210,6 +215,15 @@ decode_thread (GTask        *task,
 
   if (g_task_return_error_if_cancelled (task))
     return;
+
+  if (gdk_pixbuf_get_width (pixbuf) < MIN_RESULT_EDGE || gdk_pixbuf_get_height (pixbuf) < MIN_RESULT_EDGE)
+    {
+      g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_NO_IMAGE,
+                               /* Translators: the pixel size of the image, such as 1 × 1 */
+                               _("The model returned a %d × %d image, which cannot be a menu. Try again or choose another back-end."),
+                               gdk_pixbuf_get_width (pixbuf), gdk_pixbuf_get_height (pixbuf));
+      return;
+    }
 
   data->size_note = describe_shape_mismatch (gdk_pixbuf_get_width (pixbuf),
                                              gdk_pixbuf_get_height (pixbuf),

@@ -17,8 +17,10 @@
  * illustrated                               openrouter  200, the same fixture with a short text and
  *                                                       an 864x1184 fake illustrated menu drawn
  *                                                       around the uploaded photo
- * openrouter-chat-text-and-two-images       openrouter  200, fixture
- * openrouter-chat-image-dataurl-whitespace  openrouter  200, fixture
+ * openrouter-chat-text-and-two-images       openrouter  200, fixture with a 768x1024 PNG and a
+ *                                                       768x1024 JPEG in place of its 1x1 stubs
+ * openrouter-chat-image-dataurl-whitespace  openrouter  200, fixture with its 1x1 PNG, too small
+ *                                                       for a job (under 64 pixels a side)
  * openrouter-chat-image-https-url           openrouter  200, image link to /files/menu.png here
  * openrouter-chat-image-bad-base64          openrouter  200, data URL with "!" in the payload
  * openrouter-chat-image-not-image           openrouter  200, data URL of plain text
@@ -49,12 +51,14 @@
  * envelope but were not recorded from the service. */
 
 #include <string.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
 
 #include "fake-server.h"
 
 #define CHAT_PATH "/v1/chat/completions"
 #define DOWNLOAD_PATH "/files/menu.png"
 #define STUB_PNG_BASE64 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+#define STUB_JPEG_BASE64 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAB//EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AQH//2Q=="
 
 /* Gemini 2.5 Flash Image's output size for 3:4, as OpenRouter's image
  * generation docs list it. */
@@ -94,6 +98,7 @@ static const char menu_description[] =
 
 static char *build_success_body (FakeServer *fake);
 static char *build_illustrated_body (FakeServer *fake);
+static char *build_two_images_body (FakeServer *fake);
 static char *build_https_url_body (FakeServer *fake);
 static char *build_describe_body (FakeServer *fake);
 static char *build_describe_think_body (FakeServer *fake);
@@ -102,7 +107,7 @@ static char *build_describe_length_body (FakeServer *fake);
 static const Scenario scenarios[] = {
   { "openrouter-chat-image-success", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_success_body, NULL },
   { "illustrated", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_illustrated_body, NULL },
-  { "openrouter-chat-text-and-two-images", FLAVOUR_OPENROUTER, 200, "openrouter-chat-text-and-two-images", NULL, NULL, NULL },
+  { "openrouter-chat-text-and-two-images", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_two_images_body, NULL },
   { "openrouter-chat-image-dataurl-whitespace", FLAVOUR_OPENROUTER, 200, "openrouter-chat-image-dataurl-whitespace", NULL, NULL, NULL },
   { "openrouter-chat-image-https-url", FLAVOUR_OPENROUTER, 200, NULL, NULL, build_https_url_body, NULL },
   { "openrouter-chat-image-bad-base64", FLAVOUR_OPENROUTER, 200, NULL,
@@ -243,6 +248,35 @@ build_illustrated_body (FakeServer *fake)
   g_assert_cmpuint (g_strv_length (around_content), ==, 2);
   fake_server_set_image_size (fake, ILLUSTRATED_WIDTH, ILLUSTRATED_HEIGHT);
   return g_strjoinv ("\"content\": \"Here is the menu with a picture beside each dish.\",", around_content);
+}
+
+static char *
+make_jpeg_base64 (int width,
+                  int height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *buffer = NULL;
+  gsize length = 0;
+
+  gdk_pixbuf_fill (pixbuf, 0xe8b04aff);
+  if (!gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &length, "jpeg", &error, NULL))
+    g_error ("could not encode a test JPEG: %s", error->message);
+
+  return g_base64_encode ((const guchar *) buffer, length);
+}
+
+/* The recorded reply with real images in place of its 1x1 PNG and JPEG
+ * stubs, so that a whole job accepts the last one. */
+static char *
+build_two_images_body (FakeServer *fake)
+{
+  g_autofree char *text = fake_fixture_with_image ("openrouter-chat-text-and-two-images", NULL, 768, 1024);
+  g_autofree char *jpeg = make_jpeg_base64 (768, 1024);
+  g_auto(GStrv) around_jpeg = g_strsplit (text, STUB_JPEG_BASE64, -1);
+
+  g_assert_cmpuint (g_strv_length (around_jpeg), ==, 2);
+  return g_strjoinv (jpeg, around_jpeg);
 }
 
 static char *

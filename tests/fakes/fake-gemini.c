@@ -19,14 +19,18 @@
  * | Scenario                          | HTTP | Reply                                                   |
  * |-----------------------------------|------|---------------------------------------------------------|
  * | gemini-NAME (any fixture)         | per  | tests/fixtures/gemini-NAME.json, with the status from   |
- * |                                   | file | fixtures/sources.md (400, 429, 503 for the error ones)  |
+ * |                                   | file | fixtures/sources.md (400, 429, 503 for the error ones); |
+ * |                                   |      | a 768×1024 PNG replaces the 1×1 stub of a success       |
+ * | tiny-image                        | 200  | gemini-success-image-only with its 1×1 stub kept        |
  * | success-portrait                  | 200  | image-only success with a real 768×1024 PNG             |
  * | success-square                    | 200  | image-only success with a real 1024×1024 PNG            |
  * | illustrated                       | 200  | a short text, then an 864×1184 fake illustrated menu    |
  * |                                   |      | drawn around the uploaded photo                         |
- * | success-snake-case                | 200  | inline_data, mime_type and finish_reason spellings      |
- * | success-with-thoughts             | 200  | thought text and thought image, then text and the image |
- * | two-images                        | 200  | a 32×32 PNG, text, then a 64×48 PNG                      |
+ * | success-snake-case                | 200  | inline_data, mime_type and finish_reason spellings,     |
+ * |                                   |      | with a 40×30 PNG                                        |
+ * | success-with-thoughts             | 200  | thought text and thought image, then text and a 64×48   |
+ * |                                   |      | PNG                                                     |
+ * | two-images                        | 200  | a 32×32 PNG, text, then a 64×48 PNG                     |
  * | max-tokens                        | 200  | finishReason MAX_TOKENS with empty content              |
  * | refusal-with-message              | 200  | IMAGE_PROHIBITED_CONTENT, content with only a role, and |
  * |                                   |      | a finishMessage                                         |
@@ -35,17 +39,22 @@
  * | not-an-image                      | 200  | success shape whose image data decodes to plain text    |
  * | empty-reply                       | 200  | JSON with neither candidates nor promptFeedback         |
  * | not-json                          | 200  | an HTML page                                            |
- * | slow                              | 200  | image-only success after 3 s                            |
+ * | slow                              | 200  | image-only success with a 768×1024 PNG after 3 s        |
  * | bad-key                           | 400  | INVALID_ARGUMENT, reason API_KEY_INVALID, whatever key  |
  * | leaked-key                        | 403  | PERMISSION_DENIED "Your API key was reported as leaked" |
  * | permission-denied                 | 403  | PERMISSION_DENIED "The caller does not have permission" |
  * | rate-limit-minute                 | 429  | per-minute quota, RetryInfo retryDelay "2s", every time |
- * | rate-limit-once                   | 429  | the first request as above with "1s", then success      |
+ * | rate-limit-once                   | 429  | the first request as above with "1s", then success with |
+ * |                                   |      | a 768×1024 PNG                                          |
  * | free-tier-zero                    | 429  | per-minute free-tier quota with limit 0 and a "retry in |
  * |                                   |      | 37s" hint: the model has no free quota at all           |
  * | quota-per-day                     | 429  | a PerDay quota with a retry hint                        |
  * | server-error-500                  | 500  | INTERNAL                                                |
  * | deadline-504                      | 504  | DEADLINE_EXCEEDED                                       |
+ *
+ * A job rejects an image under 64 pixels on either side, so
+ * success-snake-case, success-with-thoughts and two-images serve back-end
+ * tests only, and tiny-image tests that rejection.
  */
 
 #include <string.h>
@@ -55,6 +64,10 @@
 #define MODELS_PATH "/v1beta/models/"
 #define METHOD_SUFFIX ":generateContent"
 #define SLOW_REPLY_MS 3000
+
+/* The image of the success scenarios that carry no size of their own. */
+#define SUCCESS_WIDTH 768
+#define SUCCESS_HEIGHT 1024
 
 /* Gemini 2.5 Flash Image's output size for the 3:4 aspect ratio, as
  * Google's and OpenRouter's image generation docs list it. */
@@ -789,8 +802,7 @@ reply_not_json (SoupServerMessage *message)
 static void
 reply_slow (SoupServerMessage *message)
 {
-  g_autoptr(GBytes) body = fake_load_fixture ("gemini-success-image-only");
-  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree char *text = fake_fixture_with_image ("gemini-success-image-only", NULL, SUCCESS_WIDTH, SUCCESS_HEIGHT);
 
   fake_delay_reply (message, SLOW_REPLY_MS, 200, text);
 }
@@ -895,12 +907,16 @@ reply_scenario (FakeServer        *self,
 {
   const char *scenario = fake_server_get_scenario (self);
 
-  if (g_str_has_prefix (scenario, "gemini-"))
+  if (g_str_has_prefix (scenario, "gemini-") && fixture_status (scenario) == 200)
+    fake_reply_fixture_with_image (message, 200, scenario, SUCCESS_WIDTH, SUCCESS_HEIGHT);
+  else if (g_str_has_prefix (scenario, "gemini-"))
     fake_reply_fixture (message, fixture_status (scenario), scenario);
+  else if (g_str_equal (scenario, "tiny-image"))
+    fake_reply_fixture (message, 200, "gemini-success-image-only");
   else if (reply_literal (message, scenario) || reply_error_scenario (self, message, scenario))
     return;
   else if (g_str_equal (scenario, "success-portrait"))
-    reply_with_image (message, 768, 1024);
+    reply_with_image (message, SUCCESS_WIDTH, SUCCESS_HEIGHT);
   else if (g_str_equal (scenario, "success-square"))
     reply_with_image (message, 1024, 1024);
   else if (g_str_equal (scenario, "illustrated"))
@@ -918,7 +934,7 @@ reply_scenario (FakeServer        *self,
   else if (g_str_equal (scenario, "slow"))
     reply_slow (message);
   else if (g_str_equal (scenario, "rate-limit-once"))
-    fake_reply_fixture (message, 200, "gemini-success-image-only");
+    reply_with_image (message, SUCCESS_WIDTH, SUCCESS_HEIGHT);
   else
     fake_reply_error (self, message, 500, "{\"error\":{\"code\":500,\"message\":\"unknown scenario\",\"status\":\"INTERNAL\"}}",
                       "unknown gemini scenario \"%s\"", scenario);

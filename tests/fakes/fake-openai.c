@@ -5,8 +5,8 @@
  * violation. Accepted requests get the scenario's response:
  *
  * Scenario                                       Flavour   Response
- * openai-images-success-full                     openai    200, fixture
- * openai-images-success-no-format-fields         openai    200, fixture
+ * openai-images-success-full                     openai    200, fixture with a 1024x1024 PNG
+ * openai-images-success-no-format-fields         openai    200, fixture with a 1024x1536 PNG
  * openai-dalle3-url-response                     openai    200, fixture whose url points to
  *                                                          /files/menu.png on this fake
  * url-expired                                    openai    200, the same with a link that
@@ -27,7 +27,7 @@
  * no-data                                        openai    200 without "data"
  * empty-data                                     openai    200 with "data": []
  * bad-base64                                     openai    200 with b64_json that is not base64
- * sdcpp-openai-edit-success                      sdcpp     200, fixture
+ * sdcpp-openai-edit-success                      sdcpp     200, fixture with a 768x1024 PNG
  * sdcpp-openai-error-string                      sdcpp     400, fixture ("error" is a string)
  * sdcpp-openai-error-exception                   sdcpp     500, fixture
  * sdcpp-illustrated                              sdcpp     200, as "illustrated", in sd-server's
@@ -38,7 +38,9 @@
  * The openai flavour needs "Authorization: Bearer <fake key>"; sd-server and
  * Lemonade take no key. A Lemonade scenario moves the base URL to /api/v1
  * when the fake starts. The streaming and Responses API fixtures belong to
- * other endpoints and are not served here. */
+ * other endpoints and are not served here. A success fixture's 1x1 PNG stub
+ * is replaced by a PNG of the size above, as a job rejects images under 64
+ * pixels on either side. */
 
 #include <string.h>
 
@@ -188,6 +190,20 @@ static char *
 build_portrait (FakeServer *fake)
 {
   return fake_fixture_with_image ("openai-images-success-no-format-fields", NULL, 1024, 1536);
+}
+
+/* The size "openai-images-success-full" declares, gpt-image-1's portrait
+ * size, and a size sd-server picks for a 3:4 photo. */
+static void
+get_fixture_image_size (const Scenario *scenario,
+                        int            *width,
+                        int            *height)
+{
+  *width = scenario->flavour == FLAVOUR_SDCPP ? 768 : 1024;
+  *height = scenario->flavour == FLAVOUR_SDCPP ? 1024 : 1536;
+
+  if (g_str_equal (scenario->name, "openai-images-success-full"))
+    *height = 1024;
 }
 
 static char *
@@ -835,6 +851,15 @@ reply_scenario (FakeServer        *fake,
   if (g_str_equal (scenario->name, "slow"))
     {
       reply_later (fake, message, scenario->build_body (fake));
+      return;
+    }
+
+  if (scenario->fixture != NULL && scenario->status == SOUP_STATUS_OK)
+    {
+      int width, height;
+
+      get_fixture_image_size (scenario, &width, &height);
+      fake_reply_fixture_with_image (message, scenario->status, scenario->fixture, width, height);
       return;
     }
 

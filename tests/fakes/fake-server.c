@@ -345,6 +345,18 @@ fake_reply_fixture (SoupServerMessage *message,
   soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, data, length);
 }
 
+void
+fake_reply_fixture_with_image (SoupServerMessage *message,
+                               guint              status,
+                               const char        *fixture,
+                               int                width,
+                               int                height)
+{
+  g_autofree char *body = fake_fixture_with_image (fixture, NULL, width, height);
+
+  fake_reply_json (message, status, body);
+}
+
 /* Rejects a request the way the service would, and records why, so that a
  * test can assert that the client never sent something the service rejects. */
 void

@@ -65,6 +65,13 @@ GBytes     *fake_load_fixture            (const char *name);
 void        fake_reply_fixture           (SoupServerMessage *message,
                                           guint              status,
                                           const char        *fixture);
+/* Replies with a fixture whose 1×1 PNG stub is swapped for a real PNG of
+ * the given size, so that a whole job accepts the image. */
+void        fake_reply_fixture_with_image (SoupServerMessage *message,
+                                           guint              status,
+                                           const char        *fixture,
+                                           int                width,
+                                           int                height);
 void        fake_reply_json              (SoupServerMessage *message,
                                           guint              status,
                                           const char        *json);
