@@ -564,6 +564,54 @@ find_history_button (Fixture *fixture)
   g_assert_not_reached ();
 }
 
+static gboolean
+file_is_written (gpointer data)
+{
+  g_autoptr(GFileInfo) info = g_file_query_info (data, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+  return info != NULL && g_file_info_get_size (info) > 0;
+}
+
+static void
+assert_same_contents (GFile *first,
+                      GFile *second)
+{
+  g_autoptr(GBytes) first_bytes = g_file_load_bytes (first, NULL, NULL, NULL);
+  g_autoptr(GBytes) second_bytes = g_file_load_bytes (second, NULL, NULL, NULL);
+
+  g_assert_nonnull (first_bytes);
+  g_assert_nonnull (second_bytes);
+  g_assert_true (g_bytes_equal (first_bytes, second_bytes));
+}
+
+/* Each Save As copies the history's PNG. The entry keeps its file, so a
+ * second save, a drag-out or a thumbnail still find it. */
+static void
+test_save_as_twice (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *first_path = g_build_filename (fixture->scratch, "first.png", NULL);
+  g_autofree char *second_path = g_build_filename (fixture->scratch, "second.png", NULL);
+  g_autoptr(GFile) first = g_file_new_for_path (first_path);
+  g_autoptr(GFile) second = g_file_new_for_path (second_path);
+  MenugenHistoryEntry *entry;
+
+  load_photo (fixture);
+  generate (fixture);
+  entry = newest_entry (fixture);
+
+  menugen_window_save_as_file (fixture->window, first);
+  g_assert_true (wait_until (file_is_written, first));
+  menugen_window_save_as_file (fixture->window, second);
+  g_assert_true (wait_until (file_is_written, second));
+
+  g_assert_true (G_IS_FILE (menugen_history_entry_get_result_file (entry)));
+  assert_same_contents (menugen_history_entry_get_result_file (entry), first);
+  assert_same_contents (first, second);
+  g_assert_null (menugen_window_get_error_message (fixture->window));
+}
+
 static void
 test_history_toggle (Fixture       *fixture,
                      gconstpointer  data)
@@ -610,6 +658,7 @@ main (int   argc,
   add_test ("/window-history/drag-out-and-print", test_drag_out_and_print);
   add_test ("/window-history/zoom-and-compare", test_zoom_and_compare);
   add_test ("/window-history/toggle", test_history_toggle);
+  add_test ("/window-history/save-as-twice", test_save_as_twice);
 
   status = g_test_run ();
 

@@ -1230,9 +1230,6 @@ save_dialog_response_cb (GtkNativeDialog *dialog,
                          MenugenWindow   *self)
 {
   g_autoptr(GFile) destination = NULL;
-  g_autoptr(GFile) source = NULL;
-  g_autofree char *name = NULL;
-  Operation *operation;
 
   if (response == GTK_RESPONSE_ACCEPT)
     destination = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
@@ -1241,16 +1238,8 @@ save_dialog_response_cb (GtkNativeDialog *dialog,
   if (self->file_chooser == GTK_FILE_CHOOSER_NATIVE (dialog))
     g_clear_object (&self->file_chooser);
 
-  if (destination == NULL || self->entry == NULL)
-    return;
-
-  /* The history copy already carries the provenance text chunks, so
-   * saving is a plain file copy. */
-  source = menugen_history_entry_get_result_file (self->entry);
-  name = g_file_get_basename (destination);
-  operation = operation_new (self, self->cancellable, name);
-  g_file_copy_async (source, destination, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT,
-                     operation->cancellable, NULL, NULL, file_copied_cb, operation);
+  if (destination != NULL)
+    menugen_window_save_as_file (self, destination);
 }
 
 static void
@@ -1913,6 +1902,37 @@ menugen_window_show_error (MenugenWindow *self,
   gtk_widget_set_visible (self->preferences_button,
                           error_needs_preferences (error) && app_has_action (self, "preferences"));
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+/**
+ * menugen_window_save_as_file:
+ * @self: a #MenugenWindow
+ * @destination: the file chosen in the Save As dialog
+ *
+ * Copies the shown menu's PNG from the history to @destination,
+ * replacing it. A toast or the banner tells how it went.
+ */
+void
+menugen_window_save_as_file (MenugenWindow *self,
+                             GFile         *destination)
+{
+  GFile *source;
+  g_autofree char *name = NULL;
+  Operation *operation;
+
+  g_return_if_fail (MENUGEN_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (destination));
+
+  if (self->entry == NULL)
+    return;
+
+  /* The history copy already carries the provenance text chunks, so
+   * saving is a plain file copy. The entry owns @source. */
+  source = menugen_history_entry_get_result_file (self->entry);
+  name = g_file_get_basename (destination);
+  operation = operation_new (self, self->cancellable, name);
+  g_file_copy_async (source, destination, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT,
+                     operation->cancellable, NULL, NULL, file_copied_cb, operation);
 }
 
 MenugenWindowState

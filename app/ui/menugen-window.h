@@ -40,6 +40,8 @@ gboolean            menugen_window_open_text         (MenugenWindow *self,
 void                menugen_window_show_error        (MenugenWindow *self,
                                                       const GError  *error,
                                                       gboolean       from_job);
+void                menugen_window_save_as_file      (MenugenWindow *self,
+                                                      GFile         *destination);
 
 MenugenWindowState  menugen_window_get_state         (MenugenWindow *self);
 MenugenPhoto       *menugen_window_get_photo         (MenugenWindow *self);
