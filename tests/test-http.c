@@ -708,6 +708,26 @@ test_http_describe_server (void)
   g_assert_cmpstr (no_host, ==, "not a url");
 }
 
+static void
+test_http_shorten_text (void)
+{
+  g_autofree char *flat = menugen_http_shorten_text ("  Model\n\n  overloaded\t now  ", 300);
+  g_autofree char *cut = menugen_http_shorten_text ("abcd efgh", 5);
+  g_autofree char *empty = menugen_http_shorten_text (NULL, 300);
+  g_autofree char *sentence = menugen_http_shorten_sentence ("Model overloaded", 300);
+  g_autofree char *question = menugen_http_shorten_sentence ("Is the key valid?", 300);
+  g_autofree char *cut_sentence = menugen_http_shorten_sentence ("abcd efgh", 5);
+  g_autofree char *no_sentence = menugen_http_shorten_sentence (" \n ", 300);
+
+  g_assert_cmpstr (flat, ==, "Model overloaded now");
+  g_assert_cmpstr (cut, ==, "abcd…");
+  g_assert_cmpstr (empty, ==, "");
+  g_assert_cmpstr (sentence, ==, "Model overloaded.");
+  g_assert_cmpstr (question, ==, "Is the key valid?");
+  g_assert_cmpstr (cut_sentence, ==, "abcd…");
+  g_assert_cmpstr (no_sentence, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -733,6 +753,7 @@ main (int   argc,
   g_test_add_func ("/http/host-is-local", test_http_host_is_local);
   g_test_add_func ("/http/join-url", test_http_join_url);
   g_test_add_func ("/http/describe-server", test_http_describe_server);
+  g_test_add_func ("/http/shorten-text", test_http_shorten_text);
 
   return g_test_run ();
 }

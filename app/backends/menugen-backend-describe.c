@@ -86,20 +86,6 @@ has_text (const char *text)
   return text != NULL && text[0] != '\0';
 }
 
-static char *
-dup_quotable (const char *text)
-{
-  g_autofree char *flat = g_strdup (text != NULL ? text : "");
-  g_autofree char *start = NULL;
-
-  g_strdelimit (g_strstrip (flat), "\r\n\t", ' ');
-  if (g_utf8_strlen (flat, -1) <= MAX_QUOTED_CHARS)
-    return g_steal_pointer (&flat);
-
-  start = g_utf8_substring (flat, 0, MAX_QUOTED_CHARS);
-  return g_strconcat (start, "…", NULL);
-}
-
 /* The drawing back-end's configuration: the same one with the drawing
  * kind, and the effective URL, so that an empty URL keeps meaning the
  * describe-then-draw default instead of the drawing kind's default. */
@@ -224,7 +210,8 @@ new_vision_status_error (MenugenBackendDescribe *self,
                          guint                   status,
                          const char             *message)
 {
-  g_autofree char *shown = dup_quotable (message != NULL ? message : soup_status_get_phrase (status));
+  g_autofree char *shown = menugen_http_shorten_text (message != NULL ? message : soup_status_get_phrase (status),
+                                                      MAX_QUOTED_CHARS);
   const char *model = has_text (self->config->vision_model) ? self->config->vision_model : _("(the loaded model)");
   int retry_after = menugen_http_retry_after_seconds (data->message);
 

@@ -107,54 +107,6 @@ get_member (JsonObject *object,
   return node;
 }
 
-/* Collapses white space and cuts @text to MAX_QUOTED_CHARS characters, so
- * that text from the model or the service can be quoted in one sentence.
- * Any occurrence of @api_key is masked, whatever the service echoes. */
-static char *
-shorten_text (const char *text,
-              const char *api_key)
-{
-  g_autofree char *valid_text = g_utf8_make_valid (text, -1);
-  g_autofree char *valid = NULL;
-  g_autoptr(GString) flat = g_string_new (NULL);
-  g_autofree char *cut = NULL;
-
-  /* The key is masked before white space is collapsed, which would
-   * otherwise change a key that the service echoed. */
-  valid = menugen_secrets_mask_key (valid_text, api_key);
-
-  for (const char *p = valid; *p != '\0'; p++)
-    {
-      if (!g_ascii_isspace (*p))
-        g_string_append_c (flat, *p);
-      else if (flat->len > 0 && flat->str[flat->len - 1] != ' ')
-        g_string_append_c (flat, ' ');
-    }
-  if (flat->len > 0 && flat->str[flat->len - 1] == ' ')
-    g_string_truncate (flat, flat->len - 1);
-
-  if (g_utf8_strlen (flat->str, -1) <= MAX_QUOTED_CHARS)
-    return g_string_free (g_steal_pointer (&flat), FALSE);
-
-  cut = g_utf8_substring (flat->str, 0, MAX_QUOTED_CHARS);
-  return g_strconcat (g_strchomp (cut), "…", NULL);
-}
-
-/* Returns @text shortened and ending in a full stop, ready to be followed by
- * the next sentence of a message. */
-static char *
-shorten_sentence (const char *text,
-                  const char *api_key)
-{
-  g_autofree char *short_text = shorten_text (text, api_key);
-
-  if (short_text[0] == '\0' || g_str_has_suffix (short_text, ".") || g_str_has_suffix (short_text, "!")
-      || g_str_has_suffix (short_text, "?") || g_str_has_suffix (short_text, "…"))
-    return g_steal_pointer (&short_text);
-
-  return g_strconcat (short_text, ".", NULL);
-}
-
 static gboolean
 model_takes_image_size (const char *model)
 {
@@ -560,7 +512,7 @@ set_refusal_error (const char *reason,
     explanation = g_strconcat (finish_message, " ", notes, NULL);
   else
     explanation = g_strdup (finish_message != NULL ? finish_message : notes);
-  quoted = shorten_sentence (explanation, NULL);
+  quoted = menugen_http_shorten_sentence (explanation, MAX_QUOTED_CHARS);
   g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_REFUSED,
                _("Gemini declined to draw this menu (%s): %s Try another photo or another back-end."),
                reason, quoted);
@@ -575,7 +527,7 @@ set_no_image_error (JsonObject *candidate,
 {
   const char *reason = menugen_json_node_get_string (get_member (candidate, "finishReason", "finish_reason"));
   const char *finish_message = menugen_json_node_get_string (get_member (candidate, "finishMessage", "finish_message"));
-  g_autofree char *quoted = notes != NULL ? shorten_text (notes, NULL) : NULL;
+  g_autofree char *quoted = notes != NULL ? menugen_http_shorten_text (notes, MAX_QUOTED_CHARS) : NULL;
 
   if (reason != NULL && g_strv_contains (refusal_reasons, reason))
     set_refusal_error (reason, finish_message, notes, error);
@@ -606,7 +558,8 @@ set_no_candidate_error (JsonObject *reply,
   const char *reason = menugen_json_node_get_string (get_member (feedback, "blockReason", "block_reason"));
   const char *reason_message = menugen_json_node_get_string (get_member (feedback, "blockReasonMessage",
                                                                         "block_reason_message"));
-  g_autofree char *quoted = reason_message != NULL ? shorten_sentence (reason_message, NULL) : NULL;
+  g_autofree char *quoted = reason_message != NULL ? menugen_http_shorten_sentence (reason_message, MAX_QUOTED_CHARS)
+                                                  : NULL;
 
   if (reason != NULL && quoted != NULL)
     g_set_error (error, MENUGEN_ERROR, MENUGEN_ERROR_REFUSED,
@@ -915,7 +868,9 @@ describe_http_error (GenerateData *data,
   const char *message = menugen_json_get_string (google_error, "message");
   g_autofree char *label = rpc_status != NULL ? g_strdup_printf ("%u %s", status, rpc_status)
                                               : g_strdup_printf ("HTTP %u", status);
-  g_autofree char *text = shorten_sentence (message != NULL ? message : soup_status_get_phrase (status), api_key);
+  g_autofree char *masked = menugen_secrets_mask_key (message != NULL ? message : soup_status_get_phrase (status),
+                                                      api_key);
+  g_autofree char *text = menugen_http_shorten_sentence (masked, MAX_QUOTED_CHARS);
 
   g_debug ("Gemini answered %s for model %s", label, data->model);
 

@@ -70,21 +70,6 @@ static const char * const image_error_types[] = {
   "image_not_found", "image_download_failed", NULL
 };
 
-/* Shortens service or model text for quoting in one error sentence. */
-static char *
-dup_quotable (const char *text)
-{
-  g_autofree char *flat = g_strdup (text != NULL ? text : "");
-  g_autofree char *start = NULL;
-
-  g_strdelimit (g_strstrip (flat), "\r\n\t", ' ');
-  if (g_utf8_strlen (flat, -1) <= MAX_QUOTED_CHARS)
-    return g_steal_pointer (&flat);
-
-  start = g_utf8_substring (flat, 0, MAX_QUOTED_CHARS);
-  return g_strconcat (start, "…", NULL);
-}
-
 /* The OpenRouter docs ask for modalities ["image"] on image-only models,
  * which are the Black Forest Labs FLUX and Sourceful models, and for
  * ["image", "text"] on models that also write text, such as Gemini. */
@@ -374,7 +359,8 @@ new_status_error (GenerateData *data,
   JsonObject *metadata = menugen_json_get_object (get_error_object (root), "metadata");
   g_autofree char *message = menugen_chat_dup_error_message (root);
   g_autofree char *reasons = dup_block_reasons (metadata);
-  g_autofree char *shown = dup_quotable (message != NULL ? message : soup_status_get_phrase (status));
+  g_autofree char *shown = menugen_http_shorten_text (message != NULL ? message : soup_status_get_phrase (status),
+                                                      MAX_QUOTED_CHARS);
   g_autofree char *blocked = reasons != NULL ? g_strdup_printf ("%s: %s", shown, reasons) : g_strdup (shown);
 
   g_debug ("openai-chat: %s answered HTTP %u (%s)", data->host, status,
@@ -462,7 +448,8 @@ new_no_image_error (GenerateData *data,
   const char *finish_reason = menugen_json_get_string (choice, "finish_reason");
   const char *refusal = menugen_json_get_string (message, "refusal");
   const char *reason = native_reason != NULL ? native_reason : finish_reason;
-  g_autofree char *text = dup_quotable (refusal != NULL ? refusal : data->notes);
+  g_autofree char *text = menugen_http_shorten_text (refusal != NULL ? refusal : data->notes,
+                                                     MAX_QUOTED_CHARS);
 
   if (is_refusal_reason (native_reason) || g_strcmp0 (finish_reason, "content_filter") == 0 || refusal != NULL)
     {

@@ -413,19 +413,17 @@ log_request_id (SoupMessage *message)
            request_id != NULL ? request_id : "(none)");
 }
 
-/* Ends @text with a full stop, so that a sentence of ours can follow it. */
+/* Shortens @text and ends it with a full stop, so that a sentence of ours
+ * can follow it. */
 static char *
 as_sentence (const char *text)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (text != NULL ? text : ""));
-  gsize length = strlen (trimmed);
+  g_autofree char *sentence = menugen_http_shorten_sentence (text, MAX_REASON_CHARS);
 
-  if (length == 0)
+  if (sentence[0] == '\0')
     return g_strdup (_("The server gave no reason."));
-  if (strchr (".!?", trimmed[length - 1]) != NULL)
-    return g_steal_pointer (&trimmed);
 
-  return g_strconcat (trimmed, ".", NULL);
+  return g_steal_pointer (&sentence);
 }
 
 static char *
@@ -533,14 +531,6 @@ parse_service_error (GBytes       *body,
 
   if (out->categories == NULL)
     out->categories = find_safety_violations (out->message);
-
-  if (out->message != NULL && g_utf8_strlen (out->message, -1) > MAX_REASON_CHARS)
-    {
-      g_autofree char *whole = g_steal_pointer (&out->message);
-      g_autofree char *head = g_utf8_substring (whole, 0, MAX_REASON_CHARS);
-
-      out->message = g_strconcat (head, "…", NULL);
-    }
 }
 
 static gboolean

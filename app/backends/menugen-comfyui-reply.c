@@ -5,6 +5,7 @@
 
 #include "backends/menugen-comfyui-reply.h"
 #include "core/menugen-error.h"
+#include "core/menugen-http.h"
 #include "core/menugen-json.h"
 
 /* Lists of allowed values are cut after this many entries. */
@@ -44,34 +45,13 @@ value_to_text (JsonNode *value)
 static char *
 quote_server_text (const char *text)
 {
-  g_autoptr(GString) quoted = g_string_new (NULL);
-  gboolean space = FALSE;
+  g_autofree char *quoted = menugen_http_shorten_text (text, MAX_QUOTED_CHARS);
+  gsize length = strlen (quoted);
 
-  for (const char *p = text != NULL ? text : ""; *p != '\0'; p++)
-    {
-      if (g_ascii_isspace (*p))
-        {
-          space = quoted->len > 0;
-          continue;
-        }
-      if (space)
-        g_string_append_c (quoted, ' ');
-      g_string_append_c (quoted, *p);
-      space = FALSE;
-    }
+  while (length > 0 && quoted[length - 1] == '.')
+    quoted[--length] = '\0';
 
-  if (g_utf8_strlen (quoted->str, -1) > MAX_QUOTED_CHARS)
-    {
-      char *end = g_utf8_offset_to_pointer (quoted->str, MAX_QUOTED_CHARS);
-
-      g_string_truncate (quoted, end - quoted->str);
-      g_string_append (quoted, "…");
-    }
-
-  while (quoted->len > 0 && quoted->str[quoted->len - 1] == '.')
-    g_string_truncate (quoted, quoted->len - 1);
-
-  return g_string_free (g_steal_pointer (&quoted), FALSE);
+  return g_steal_pointer (&quoted);
 }
 
 static void

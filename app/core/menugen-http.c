@@ -109,14 +109,7 @@ describe_transport_error (SendData     *data,
     return g_strdup_printf (_("The server at %s redirected the request to an address that cannot be followed. Check the URL, or try again later."),
                             data->host);
 
-  if (g_utf8_strlen (error->message, -1) > MAX_QUOTED_ERROR_CHARS)
-    {
-      g_autofree char *head = g_utf8_substring (error->message, 0, MAX_QUOTED_ERROR_CHARS);
-
-      reason = g_strconcat (head, "…", NULL);
-    }
-  else
-    reason = g_strdup (error->message);
+  reason = menugen_http_shorten_text (error->message, MAX_QUOTED_ERROR_CHARS);
 
   if (data->wrote_headers)
     return g_strdup_printf (_("The connection to %s broke before the answer was complete (%s). Try again later."),
@@ -730,6 +723,66 @@ menugen_http_describe_server (const char *url)
     return g_strdup (url);
 
   return menugen_http_describe_origin (uri);
+}
+
+/**
+ * menugen_http_shorten_text:
+ * @text: (nullable): text from a server or a model
+ * @max_chars: the maximum length of the result, in characters, before "…"
+ *
+ * Collapses white space and cuts @text to @max_chars characters, so that
+ * it can be quoted in one sentence of a message. Invalid UTF-8 is
+ * replaced. Mask any API key with menugen_secrets_mask_key() first.
+ *
+ * Returns: (transfer full): the shortened text, "" for %NULL
+ */
+char *
+menugen_http_shorten_text (const char *text,
+                           guint       max_chars)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  g_autoptr(GString) flat = g_string_new (NULL);
+  g_autofree char *cut = NULL;
+
+  for (const char *p = valid; *p != '\0'; p++)
+    {
+      if (!g_ascii_isspace (*p))
+        g_string_append_c (flat, *p);
+      else if (flat->len > 0 && flat->str[flat->len - 1] != ' ')
+        g_string_append_c (flat, ' ');
+    }
+  if (flat->len > 0 && flat->str[flat->len - 1] == ' ')
+    g_string_truncate (flat, flat->len - 1);
+
+  if (g_utf8_strlen (flat->str, -1) <= (glong) max_chars)
+    return g_string_free (g_steal_pointer (&flat), FALSE);
+
+  cut = g_utf8_substring (flat->str, 0, max_chars);
+  return g_strconcat (g_strchomp (cut), "…", NULL);
+}
+
+/**
+ * menugen_http_shorten_sentence:
+ * @text: (nullable): text from a server or a model
+ * @max_chars: the maximum length, as for menugen_http_shorten_text()
+ *
+ * Shortens @text like menugen_http_shorten_text() and ends it with a full
+ * stop unless it already ends in ".", "!", "?" or "…", so that the next
+ * sentence of a message can follow it.
+ *
+ * Returns: (transfer full): the sentence, or "" when @text has no text
+ */
+char *
+menugen_http_shorten_sentence (const char *text,
+                               guint       max_chars)
+{
+  g_autofree char *short_text = menugen_http_shorten_text (text, max_chars);
+
+  if (short_text[0] == '\0' || g_str_has_suffix (short_text, ".") || g_str_has_suffix (short_text, "!")
+      || g_str_has_suffix (short_text, "?") || g_str_has_suffix (short_text, "…"))
+    return g_steal_pointer (&short_text);
+
+  return g_strconcat (short_text, ".", NULL);
 }
 
 /* Formats a byte count the way the window shows sizes ("640 KB", "3.2 MB"). */

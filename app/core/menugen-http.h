@@ -51,5 +51,9 @@ int          menugen_http_retry_after_seconds (SoupMessage             *message)
 char        *menugen_http_describe_size       (gsize                    bytes);
 char        *menugen_http_describe_origin     (GUri                    *uri);
 char        *menugen_http_describe_server     (const char              *url);
+char        *menugen_http_shorten_text        (const char              *text,
+                                               guint                    max_chars);
+char        *menugen_http_shorten_sentence    (const char              *text,
+                                               guint                    max_chars);
 
 G_END_DECLS
