@@ -527,6 +527,71 @@ test_drop_plain_text (Fixture       *fixture,
   g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_EMPTY);
 }
 
+static gboolean
+has_drop_highlight (MenugenWindow *window)
+{
+  return gtk_widget_has_css_class (get_child (window, "content_box"), "drop-highlight");
+}
+
+static GdkDragAction
+emit_enter (MenugenWindow *window)
+{
+  GdkDragAction action = 0;
+
+  g_signal_emit_by_name (find_drop_target (window), "enter", 20.0, 20.0, &action);
+  return action;
+}
+
+/* GTK ends a drop whose data it cannot read by clearing the target's
+ * current drop, which this notification stands for. */
+static void
+end_drop (MenugenWindow *window)
+{
+  g_object_notify (G_OBJECT (find_drop_target (window)), "current-drop");
+}
+
+static void
+test_drop_unreadable (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_assert_cmpint (emit_enter (fixture->window), ==, GDK_ACTION_COPY);
+  g_assert_true (has_drop_highlight (fixture->window));
+
+  end_drop (fixture->window);
+
+  g_assert_false (has_drop_highlight (fixture->window));
+  g_assert_cmpstr (menugen_window_get_error_message (fixture->window), ==,
+                   "Could not read the dropped item as a photo file, an image or a link. Save the image as a file, then open that file.");
+  g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_EMPTY);
+}
+
+static void
+test_drop_leave_is_quiet (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (fixture->photo_path);
+  g_autoptr(GSList) files = g_slist_prepend (NULL, file);
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  /* A drag that passes over the window and leaves. */
+  emit_enter (fixture->window);
+  g_signal_emit_by_name (find_drop_target (fixture->window), "leave");
+  end_drop (fixture->window);
+  g_assert_false (has_drop_highlight (fixture->window));
+  g_assert_null (menugen_window_get_error_message (fixture->window));
+
+  /* A drop that was read. */
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  emit_enter (fixture->window);
+  g_assert_true (emit_drop (fixture->window, &value));
+  end_drop (fixture->window);
+  g_assert_false (has_drop_highlight (fixture->window));
+  g_assert_true (wait_until (is_idle, fixture->window));
+  g_assert_null (menugen_window_get_error_message (fixture->window));
+  g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_PHOTO);
+}
+
 static void
 test_paste_texture (Fixture       *fixture,
                     gconstpointer  data)
@@ -652,6 +717,8 @@ main (int   argc,
   add_test ("/window/drop-url", NULL, test_drop_url);
   add_test ("/window/drop-missing-url", NULL, test_drop_missing_url);
   add_test ("/window/drop-plain-text", NULL, test_drop_plain_text);
+  add_test ("/window/drop-unreadable", NULL, test_drop_unreadable);
+  add_test ("/window/drop-leave-is-quiet", NULL, test_drop_leave_is_quiet);
   add_test ("/window/paste-texture", NULL, test_paste_texture);
   add_test ("/window/paste-plain-text", NULL, test_paste_plain_text);
   add_test ("/window/size-saved", NULL, test_size_saved);

@@ -73,6 +73,9 @@ struct _MenugenWindow
   GdkTexture *result_texture;
 
   GtkFileChooserNative *file_chooser;
+
+  GtkDropTarget *drop_target;
+  gboolean drop_hovering;         /* from "enter" until "leave" or "drop" */
 };
 
 G_DEFINE_FINAL_TYPE (MenugenWindow, menugen_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -754,11 +757,19 @@ paste_activated (GtkWidget  *widget,
 /* A menu or variant dragged from this window is already in history, and
  * opening result.png as a new photo is never what such a drag means. */
 static gboolean
-is_own_drag (GtkDropTarget *target)
+is_own_drop (GdkDrop *drop)
 {
-  GdkDrop *drop = gtk_drop_target_get_current_drop (target);
-
   return drop != NULL && gdk_drop_get_drag (drop) != NULL;
+}
+
+static void
+set_drop_highlight (MenugenWindow *self,
+                    gboolean       highlight)
+{
+  if (highlight)
+    gtk_widget_add_css_class (self->content_box, "drop-highlight");
+  else
+    gtk_widget_remove_css_class (self->content_box, "drop-highlight");
 }
 
 static GdkDragAction
@@ -767,10 +778,11 @@ drop_enter_cb (GtkDropTarget *target,
                double         y,
                MenugenWindow *self)
 {
-  if (is_own_drag (target))
+  if (is_own_drop (gtk_drop_target_get_current_drop (target)))
     return 0;
 
-  gtk_widget_add_css_class (self->content_box, "drop-highlight");
+  self->drop_hovering = TRUE;
+  set_drop_highlight (self, TRUE);
 
   return GDK_ACTION_COPY;
 }
@@ -779,7 +791,29 @@ static void
 drop_leave_cb (GtkDropTarget *target,
                MenugenWindow *self)
 {
-  gtk_widget_remove_css_class (self->content_box, "drop-highlight");
+  self->drop_hovering = FALSE;
+  set_drop_highlight (self, FALSE);
+}
+
+/* GTK 4.8 ends a drop whose data it cannot read (image bytes that do not
+ * decode, a portal file-transfer key without the portal) with only a
+ * warning on stderr: no "drop" and no "leave". A drop that ends while
+ * still hovering is such a failure, and the user hears about it here. */
+static void
+drop_ended_cb (GtkDropTarget *target,
+               GParamSpec    *pspec,
+               MenugenWindow *self)
+{
+  if (gtk_drop_target_get_current_drop (target) != NULL)
+    return;
+
+  set_drop_highlight (self, FALSE);
+  if (!self->drop_hovering)
+    return;
+
+  self->drop_hovering = FALSE;
+  g_debug ("A drop ended before its data could be read");
+  show_message (self, _("Could not read the dropped item as a photo file, an image or a link. Save the image as a file, then open that file."));
 }
 
 static gboolean
@@ -789,9 +823,10 @@ drop_cb (GtkDropTarget *target,
          double         y,
          MenugenWindow *self)
 {
-  gtk_widget_remove_css_class (self->content_box, "drop-highlight");
+  self->drop_hovering = FALSE;
+  set_drop_highlight (self, FALSE);
 
-  if (is_own_drag (target))
+  if (is_own_drop (gtk_drop_target_get_current_drop (target)))
     return FALSE;
 
   if (is_generating (self))
@@ -816,17 +851,98 @@ drop_cb (GtkDropTarget *target,
   return FALSE;
 }
 
+/* The second drop target takes exactly the drops that the first one
+ * refuses, so that a drag offering nothing usable gets an explanation
+ * instead of a silent refusal. */
+static gboolean
+unusable_accept_cb (GtkDropTargetAsync *target,
+                    GdkDrop            *drop,
+                    MenugenWindow      *self)
+{
+  GdkContentFormats *usable = gtk_drop_target_get_formats (self->drop_target);
+
+  return !is_own_drop (drop)
+         && (gdk_drop_get_actions (drop) & GDK_ACTION_COPY) != 0
+         && !gdk_content_formats_match (usable, gdk_drop_get_formats (drop));
+}
+
+static GdkDragAction
+unusable_enter_cb (GtkDropTargetAsync *target,
+                   GdkDrop            *drop,
+                   double              x,
+                   double              y,
+                   MenugenWindow      *self)
+{
+  set_drop_highlight (self, TRUE);
+
+  return GDK_ACTION_COPY;
+}
+
 static void
-add_drop_target (MenugenWindow *self)
+unusable_leave_cb (GtkDropTargetAsync *target,
+                   GdkDrop            *drop,
+                   MenugenWindow      *self)
+{
+  set_drop_highlight (self, FALSE);
+}
+
+/* Names up to three of the MIME types a drop offers, for the message. */
+static char *
+describe_formats (GdkContentFormats *formats)
+{
+  gsize n_types = 0;
+  const char * const *types = gdk_content_formats_get_mime_types (formats, &n_types);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) shown = NULL;
+
+  for (gsize i = 0; i < n_types && i < 3; i++)
+    g_strv_builder_add (builder, types[i]);
+  shown = g_strv_builder_end (builder);
+
+  return g_strjoinv (", ", shown);
+}
+
+static gboolean
+unusable_drop_cb (GtkDropTargetAsync *target,
+                  GdkDrop            *drop,
+                  double              x,
+                  double              y,
+                  MenugenWindow      *self)
+{
+  g_autofree char *offered = describe_formats (gdk_drop_get_formats (drop));
+  g_autofree char *message = NULL;
+
+  set_drop_highlight (self, FALSE);
+  g_debug ("Refused a drop that offers only %s", offered);
+
+  /* Translators: %s lists MIME types, such as “application/octet-stream” */
+  message = g_strdup_printf (_("The dropped item is not a photo file, an image or a link (it offers %s). Save the image as a file, then open that file."),
+                             offered[0] != '\0' ? offered : "-");
+  show_message (self, message);
+
+  /* FALSE lets GTK finish the drop as refused. */
+  return FALSE;
+}
+
+static void
+add_drop_targets (MenugenWindow *self)
 {
   GType types[] = { GDK_TYPE_FILE_LIST, GDK_TYPE_TEXTURE, G_TYPE_STRING };
-  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  GtkDropTargetAsync *unusable = gtk_drop_target_async_new (NULL, GDK_ACTION_COPY);
 
-  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
-  g_signal_connect (target, "enter", G_CALLBACK (drop_enter_cb), self);
-  g_signal_connect (target, "leave", G_CALLBACK (drop_leave_cb), self);
-  g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+  self->drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (self->drop_target, types, G_N_ELEMENTS (types));
+  g_signal_connect (self->drop_target, "enter", G_CALLBACK (drop_enter_cb), self);
+  g_signal_connect (self->drop_target, "leave", G_CALLBACK (drop_leave_cb), self);
+  g_signal_connect (self->drop_target, "drop", G_CALLBACK (drop_cb), self);
+  g_signal_connect (self->drop_target, "notify::current-drop", G_CALLBACK (drop_ended_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (self->drop_target));
+
+  g_signal_connect (unusable, "accept", G_CALLBACK (unusable_accept_cb), self);
+  g_signal_connect (unusable, "drag-enter", G_CALLBACK (unusable_enter_cb), self);
+  g_signal_connect (unusable, "drag-leave", G_CALLBACK (unusable_leave_cb), self);
+  g_signal_connect (unusable, "drop", G_CALLBACK (unusable_drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (unusable));
 }
 
 /* Back-ends from the environment, offered only when none is configured,
@@ -1736,7 +1852,7 @@ menugen_window_init (MenugenWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
-  add_drop_target (self);
+  add_drop_targets (self);
   connect_history (self);
 
   g_signal_connect_swapped (self->show_photo_button, "notify::active",
@@ -1910,7 +2026,7 @@ menugen_window_show_error (MenugenWindow *self,
  * @destination: the file chosen in the Save As dialog
  *
  * Copies the shown menu's PNG from the history to @destination,
- * replacing it. A toast or the banner tells how it went.
+ * replacing it. A toast confirms the copy, and the banner shows a failure.
  */
 void
 menugen_window_save_as_file (MenugenWindow *self,
