@@ -626,6 +626,27 @@ test_paste_plain_text (Fixture       *fixture,
   g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_EMPTY);
 }
 
+/* Data that claims to be a PNG but is not, as a broken copy in another
+ * program leaves it: the message says the image was unreadable. */
+static void
+test_paste_unreadable_image (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->window));
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("not a png", 9);
+  g_autoptr(GdkContentProvider) provider = gdk_content_provider_new_for_bytes ("image/png", bytes);
+  const char *message;
+
+  gdk_clipboard_set_content (clipboard, provider);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.paste", NULL));
+  g_assert_true (wait_until (shows_error, fixture->window));
+
+  message = menugen_window_get_error_message (fixture->window);
+  g_assert_true (g_str_has_prefix (message, "Could not read the image on the clipboard ("));
+  g_assert_true (g_str_has_suffix (message, "). Copy it again, or save it as a file and open that file."));
+  g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_EMPTY);
+}
+
 static void
 test_size_saved (Fixture       *fixture,
                  gconstpointer  data)
@@ -721,6 +742,7 @@ main (int   argc,
   add_test ("/window/drop-leave-is-quiet", NULL, test_drop_leave_is_quiet);
   add_test ("/window/paste-texture", NULL, test_paste_texture);
   add_test ("/window/paste-plain-text", NULL, test_paste_plain_text);
+  add_test ("/window/paste-unreadable-image", NULL, test_paste_unreadable_image);
   add_test ("/window/size-saved", NULL, test_size_saved);
   add_test ("/window/preferences-action", NULL, test_preferences_action);
 

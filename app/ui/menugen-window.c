@@ -673,8 +673,13 @@ pasted_files_cb (GObject      *source,
 
   if (value == NULL)
     {
+      g_autofree char *message = NULL;
+
+      g_dbus_error_strip_remote_error (error);
       g_debug ("Could not read files from the clipboard: %s", error->message);
-      show_message (operation->self, _("The clipboard has no image or image link."));
+      message = g_strdup_printf (_("Could not read the copied files (%s). Copy them again, or open the photo with Open."),
+                                 error->message);
+      show_message (operation->self, message);
       return;
     }
 
@@ -695,8 +700,12 @@ pasted_texture_cb (GObject      *source,
 
   if (texture == NULL)
     {
+      g_autofree char *message = NULL;
+
       g_debug ("Could not read an image from the clipboard: %s", error->message);
-      show_message (operation->self, _("The clipboard has no image or image link."));
+      message = g_strdup_printf (_("Could not read the image on the clipboard (%s). Copy it again, or save it as a file and open that file."),
+                                 error->message);
+      show_message (operation->self, message);
       return;
     }
 
