@@ -212,7 +212,8 @@ test_bad_photo_keeps_previous (Fixture       *fixture,
   menugen_window_open_file (fixture->window, file);
   g_assert_true (wait_until (is_idle, fixture->window));
 
-  g_assert_nonnull (menugen_window_get_error_message (fixture->window));
+  g_assert_cmpstr (menugen_window_get_error_message (fixture->window), ==,
+                   "“notes.jpg”: The file is not an image format Menugen reads. Choose a JPEG, PNG, WebP, HEIC or BMP photo.");
   g_assert_true (menugen_window_get_photo (fixture->window) == before);
   g_assert_cmpstr (get_page (fixture->window), ==, "photo");
   g_assert_false (gtk_widget_get_visible (get_child (fixture->window, "retry_button")));
@@ -511,6 +512,31 @@ test_drop_missing_url (Fixture       *fixture,
   soup_server_disconnect (server);
 }
 
+/* A link to a web page instead of an image: the banner names the link. */
+static void
+test_drop_url_not_image (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) page = g_bytes_new_static ("<html>Menu</html>", 17);
+  g_autofree char *base_url = NULL;
+  g_autoptr(SoupServer) server = start_photo_server (page, &base_url);
+  g_autofree char *url = g_strconcat (base_url, "/menu.jpg", NULL);
+  g_autofree char *expected = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, url);
+
+  g_assert_true (emit_drop (fixture->window, &value));
+  g_assert_true (wait_until (is_idle, fixture->window));
+
+  expected = g_strdup_printf ("“%s”: The file is not an image format Menugen reads. Choose a JPEG, PNG, WebP, HEIC or BMP photo.", url);
+  g_assert_cmpstr (menugen_window_get_error_message (fixture->window), ==, expected);
+  g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_EMPTY);
+
+  soup_server_disconnect (server);
+}
+
 static void
 test_drop_plain_text (Fixture       *fixture,
                       gconstpointer  data)
@@ -737,6 +763,7 @@ main (int   argc,
   add_test ("/window/drop-texture", NULL, test_drop_texture);
   add_test ("/window/drop-url", NULL, test_drop_url);
   add_test ("/window/drop-missing-url", NULL, test_drop_missing_url);
+  add_test ("/window/drop-url-not-image", NULL, test_drop_url_not_image);
   add_test ("/window/drop-plain-text", NULL, test_drop_plain_text);
   add_test ("/window/drop-unreadable", NULL, test_drop_unreadable);
   add_test ("/window/drop-leave-is-quiet", NULL, test_drop_leave_is_quiet);

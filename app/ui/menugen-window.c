@@ -88,6 +88,7 @@ typedef struct {
   MenugenWindow *self;
   GCancellable *cancellable;
   char *name;
+  char *source;   /* the file or link that a failed load names, if any */
   SoupMessage *message;
   MenugenBackendConfig *config;
 } Operation;
@@ -112,6 +113,7 @@ operation_free (Operation *operation)
   g_object_unref (operation->self);
   g_object_unref (operation->cancellable);
   g_free (operation->name);
+  g_free (operation->source);
   g_clear_object (&operation->message);
   g_clear_pointer (&operation->config, menugen_backend_config_free);
   g_free (operation);
@@ -377,6 +379,30 @@ begin_load (MenugenWindow *self,
   return self->load_cancellable;
 }
 
+/* Shows why a photo did not load. Photo preparation writes "the file"
+ * without a name, which leaves the user guessing when several files
+ * arrive at once, so the file name or link goes in front unless the
+ * message already contains it or the link's host. */
+static void
+show_load_error (MenugenWindow *self,
+                 Operation     *operation,
+                 const GError  *error)
+{
+  const char *source = operation->source;
+  g_autoptr(GError) named = NULL;
+
+  if (source == NULL || strstr (error->message, source) != NULL
+      || (operation->name != NULL && strstr (error->message, operation->name) != NULL))
+    {
+      menugen_window_show_error (self, error, FALSE);
+      return;
+    }
+
+  /* Translators: a file name or link, then why it could not be opened */
+  named = g_error_new (error->domain, error->code, _("“%s”: %s"), source, error->message);
+  menugen_window_show_error (self, named, FALSE);
+}
+
 static void
 finish_load (Operation    *operation,
              MenugenPhoto *photo,
@@ -389,7 +415,7 @@ finish_load (Operation    *operation,
   if (photo == NULL)
     {
       g_debug ("Could not load photo %s: %s", operation->name, error->message);
-      menugen_window_show_error (self, error, FALSE);
+      show_load_error (self, operation, error);
     }
   else
     set_photo (self, photo, operation->name);
@@ -554,6 +580,7 @@ download_photo (MenugenWindow *self,
 
   busy_text = g_strdup_printf (_("Downloading photo from %s…"), g_uri_get_host (uri));
   operation = operation_new (self, begin_load (self, busy_text), g_uri_get_host (uri));
+  operation->source = quote_text (url);
   operation->message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
   soup_message_headers_append (soup_message_get_request_headers (operation->message),
                                "Accept", "image/*");
@@ -1917,6 +1944,7 @@ menugen_window_open_file (MenugenWindow *self,
   name = g_file_get_basename (file);
   busy_text = g_strdup_printf (_("Opening %s…"), name);
   operation = operation_new (self, begin_load (self, busy_text), name);
+  operation->source = g_strdup (name);
 
   menugen_photo_limits_init_default (&limits);
   menugen_photo_load_async (file, &limits, operation->cancellable, photo_loaded_cb, operation);
