@@ -348,6 +348,52 @@ test_vision_key_rejected (void)
   g_assert_cmpuint (fake_server_get_request_count (servers.image), ==, 0);
 }
 
+#define ECHOED_KEY "sk-echo-not-real-1234"
+
+/* A vision server that rejects every request with a message that repeats
+ * the key, as some servers do. */
+static void
+echo_key_cb (SoupServer        *server,
+             SoupServerMessage *message,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  static const char body[] = "{\"error\": {\"message\": \"The key " ECHOED_KEY " may not use vision models.\"}}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_BAD_REQUEST, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+static void
+test_vision_key_echo_masked (void)
+{
+  g_auto(Servers) servers = { 0 };
+  g_autoptr(SoupServer) echo_server = soup_server_new (NULL, NULL);
+  g_autoptr(MenugenBackendConfig) config = NULL;
+  g_auto(Outcome) outcome = { 0 };
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (echo_server, NULL, echo_key_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (echo_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (echo_server);
+
+  start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
+  config = make_config (&servers);
+  g_free (config->vision_url);
+  config->vision_url = g_strdup_printf ("http://127.0.0.1:%d/v1", g_uri_get_port (uris->data));
+  config->api_key = g_strdup (ECHOED_KEY);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  run_config (config, &outcome);
+
+  g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_REJECTED);
+  g_assert_null (strstr (outcome.error->message, ECHOED_KEY));
+  g_assert_nonnull (strstr (outcome.error->message, "The key … may not use vision models."));
+  g_assert_cmpuint (fake_server_get_request_count (servers.image), ==, 0);
+}
+
 static void
 test_thinking_stripped (void)
 {
@@ -576,6 +622,7 @@ main (int   argc,
   g_test_add_func ("/describe/unknown-draw-kind", test_unknown_draw_kind);
   g_test_add_func ("/describe/drawing-key-missing", test_drawing_key_missing);
   g_test_add_func ("/describe/cancel", test_cancel);
+  g_test_add_func ("/describe/vision-key-echo-masked", test_vision_key_echo_masked);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #include "core/menugen-error.h"
 #include "core/menugen-http.h"
 #include "core/menugen-json.h"
+#include "core/menugen-secrets.h"
 
 #define PROMPT_RESOURCE "/com/example/Menugen/prompts/describe-menu.txt"
 #define PROMPT_PLACEHOLDER "{{requirements}}"
@@ -210,7 +211,8 @@ new_vision_status_error (MenugenBackendDescribe *self,
                          guint                   status,
                          const char             *message)
 {
-  g_autofree char *shown = menugen_http_shorten_text (message != NULL ? message : soup_status_get_phrase (status),
+  g_autofree char *masked = menugen_secrets_mask_key (message, self->config->api_key);
+  g_autofree char *shown = menugen_http_shorten_text (masked != NULL ? masked : soup_status_get_phrase (status),
                                                       MAX_QUOTED_CHARS);
   const char *model = has_text (self->config->vision_model) ? self->config->vision_model : _("(the loaded model)");
   int retry_after = menugen_http_retry_after_seconds (data->message);

@@ -8,6 +8,7 @@
 #include "core/menugen-http.h"
 #include "core/menugen-json.h"
 #include "core/menugen-photo.h"
+#include "core/menugen-secrets.h"
 
 /* Maximum length, in characters, of model or service text quoted in an
  * error message, so that the message stays one readable sentence. */
@@ -350,14 +351,17 @@ new_client_error (GenerateData *data,
 }
 
 /* Builds the error for an HTTP status, or for the `error.code` of an error
- * that arrived inside a 200 body. */
+ * that arrived inside a 200 body. @api_key is masked wherever the service
+ * echoes it. */
 static GError *
 new_status_error (GenerateData *data,
+                  const char   *api_key,
                   guint         status,
                   JsonNode     *root)
 {
   JsonObject *metadata = menugen_json_get_object (get_error_object (root), "metadata");
-  g_autofree char *message = menugen_chat_dup_error_message (root);
+  g_autofree char *service_message = menugen_chat_dup_error_message (root);
+  g_autofree char *message = menugen_secrets_mask_key (service_message, api_key);
   g_autofree char *reasons = dup_block_reasons (metadata);
   g_autofree char *shown = menugen_http_shorten_text (message != NULL ? message : soup_status_get_phrase (status),
                                                       MAX_QUOTED_CHARS);
@@ -625,6 +629,7 @@ static void
 handle_completion (GTask    *task,
                    JsonNode *root)
 {
+  MenugenBackendOpenaiChat *self = g_task_get_source_object (task);
   GenerateData *data = g_task_get_task_data (task);
   JsonObject *completion = menugen_json_root_object (root);
   JsonObject *error_object = menugen_json_get_object (completion, "error");
@@ -636,7 +641,8 @@ handle_completion (GTask    *task,
    * the 200 body, with finish_reason "error". */
   if (error_object != NULL)
     {
-      g_task_return_error (task, new_status_error (data, get_embedded_status (error_object), root));
+      g_task_return_error (task, new_status_error (data, self->config->api_key,
+                                                   get_embedded_status (error_object), root));
       return;
     }
 
@@ -678,6 +684,7 @@ send_cb (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  MenugenBackendOpenaiChat *self = g_task_get_source_object (task);
   GenerateData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = menugen_http_send_finish (result, &error);
@@ -695,7 +702,7 @@ send_cb (GObject      *source,
     {
       /* Error bodies that are not JSON still get a sentence with the status. */
       root = menugen_http_parse_json (body, data->host, NULL);
-      g_task_return_error (task, new_status_error (data, status, root));
+      g_task_return_error (task, new_status_error (data, self->config->api_key, status, root));
       return;
     }
 
