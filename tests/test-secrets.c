@@ -120,8 +120,17 @@ test_secrets_no_keyring (void)
   g_assert_true (menugen_test_wait_for (&outcome.done, 30));
   g_assert_false (outcome.ok);
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_FAILED);
+  g_assert_true (g_str_has_prefix (outcome.error->message, "The key could not be stored in the keyring ("));
   g_assert_nonnull (strstr (outcome.error->message, "session only"));
   g_assert_null (strstr (outcome.error->message, FAKE_KEY));
+  outcome_clear (&outcome);
+
+  /* Without a collection the lookup finds no key and returns no error, so
+   * Generate then reports the missing key instead. */
+  menugen_secrets_lookup_async ("gemini-test", NULL, lookup_done_cb, &outcome);
+  g_assert_true (menugen_test_wait_for (&outcome.done, 20));
+  g_assert_no_error (outcome.error);
+  g_assert_null (outcome.key);
   outcome_clear (&outcome);
 
   menugen_secrets_set_session_key ("gemini-test", FAKE_KEY);

@@ -44,22 +44,54 @@ get_session_keys (void)
   return session_keys;
 }
 
-/* Turns a libsecret failure into one sentence. The usual cause on desktops
- * without GNOME Keyring or KWallet is that no Secret Service is running. */
+typedef enum {
+  KEYRING_STORE,
+  KEYRING_LOOKUP,
+  KEYRING_CLEAR,
+} KeyringCall;
+
+/* Turns a libsecret failure into one sentence that names the call that
+ * failed. The causes vary (no Secret Service installed, a locked or
+ * missing collection, a dismissed unlock prompt), so libsecret's own
+ * reason goes in the sentence. */
 static void
 return_keyring_error (GTask        *task,
+                      KeyringCall   call,
                       const GError *error)
 {
+  g_autoptr(GError) reason = NULL;
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_error_copy (error));
       return;
     }
 
-  g_debug ("Secret Service call failed: %s", error->message);
-  g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
-                           _("The key could not be stored in the keyring because no Secret Service is available (%s). Keep it for this session only, or install and unlock GNOME Keyring."),
-                           error->message);
+  reason = g_error_copy (error);
+  g_dbus_error_strip_remote_error (reason);
+  g_debug ("Secret Service call failed: %s", reason->message);
+
+  switch (call)
+    {
+    case KEYRING_STORE:
+      g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+                               _("The key could not be stored in the keyring (%s). Keep it for this session only, or set up and unlock GNOME Keyring, then save again."),
+                               reason->message);
+      break;
+
+    case KEYRING_LOOKUP:
+      g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+                               _("The key could not be read from the keyring (%s). Unlock GNOME Keyring, or enter the key again in Preferences to use it for this session."),
+                               reason->message);
+      break;
+
+    case KEYRING_CLEAR:
+    default:
+      g_task_return_new_error (task, MENUGEN_ERROR, MENUGEN_ERROR_FAILED,
+                               _("The key could not be removed from the keyring (%s). Unlock GNOME Keyring and try again, or remove it with Passwords and Keys."),
+                               reason->message);
+      break;
+    }
 }
 
 static void
@@ -72,7 +104,7 @@ store_cb (GObject      *source,
 
   if (!secret_password_store_finish (result, &error))
     {
-      return_keyring_error (task, error);
+      return_keyring_error (task, KEYRING_STORE, error);
       return;
     }
 
@@ -135,7 +167,7 @@ lookup_cb (GObject      *source,
 
   if (error != NULL)
     {
-      return_keyring_error (task, error);
+      return_keyring_error (task, KEYRING_LOOKUP, error);
       return;
     }
 
@@ -200,7 +232,7 @@ clear_cb (GObject      *source,
   secret_password_clear_finish (result, &error);
   if (error != NULL)
     {
-      return_keyring_error (task, error);
+      return_keyring_error (task, KEYRING_CLEAR, error);
       return;
     }
 
