@@ -1007,20 +1007,6 @@ send_cb (GObject      *source,
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
-static void
-wrote_body_cb (SoupMessage *message,
-               gpointer     user_data)
-{
-  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_WAITING, -1, NULL);
-}
-
-static void
-got_headers_cb (SoupMessage *message,
-                gpointer     user_data)
-{
-  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_DOWNLOADING, -1, NULL);
-}
-
 /* Sends the prepared body, taking over the reference to @task. Each attempt
  * gets a new message, because a sent message is not sent twice. */
 static void
@@ -1028,7 +1014,6 @@ send_request (GTask *task)
 {
   MenugenBackendGemini *self = g_task_get_source_object (task);
   GenerateData *data = g_task_get_task_data (task);
-  g_autofree char *size = menugen_http_describe_size (g_bytes_get_size (data->body));
   SoupMessageHeaders *headers;
 
   g_clear_object (&data->message);
@@ -1039,11 +1024,8 @@ send_request (GTask *task)
   soup_message_headers_replace (headers, "Accept", "application/json");
   soup_message_set_request_body_from_bytes (data->message, "application/json", data->body);
 
-  g_signal_connect_object (data->message, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
-  g_signal_connect_object (data->message, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
-
   data->attempts++;
-  menugen_backend_emit_progress (MENUGEN_BACKEND (self), MENUGEN_STAGE_UPLOADING, -1, size);
+  menugen_backend_watch_message (MENUGEN_BACKEND (self), data->message, g_bytes_get_size (data->body));
   menugen_http_send_async (data->message, &data->limits, g_task_get_cancellable (task), send_cb, task);
 }
 

@@ -717,20 +717,6 @@ send_cb (GObject      *source,
 }
 
 static void
-wrote_body_cb (SoupMessage *message,
-               gpointer     user_data)
-{
-  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_WAITING, -1, NULL);
-}
-
-static void
-got_headers_cb (SoupMessage *message,
-                gpointer     user_data)
-{
-  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_DOWNLOADING, -1, NULL);
-}
-
-static void
 add_messages (JsonBuilder          *builder,
               const MenugenRequest *request)
 {
@@ -855,7 +841,6 @@ menugen_backend_openai_chat_generate_async (MenugenBackend       *backend,
   MenugenBackendOpenaiChat *self = MENUGEN_BACKEND_OPENAI_CHAT (backend);
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autofree char *size = NULL;
   GenerateData *data;
 
   g_return_if_fail (request->photo != NULL && request->instruction != NULL);
@@ -879,13 +864,10 @@ menugen_backend_openai_chat_generate_async (MenugenBackend       *backend,
     }
 
   data->host = menugen_http_describe_origin (soup_message_get_uri (data->message));
-  g_signal_connect_object (data->message, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
-  g_signal_connect_object (data->message, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
 
   g_debug ("openai-chat: POST %s/chat/completions, model %s, %" G_GSIZE_FORMAT " byte %s photo",
            data->host, data->model, g_bytes_get_size (request->photo), request->photo_mime_type);
-  size = menugen_http_describe_size (g_bytes_get_size (body));
-  menugen_backend_emit_progress (backend, MENUGEN_STAGE_UPLOADING, -1, size);
+  menugen_backend_watch_message (backend, data->message, g_bytes_get_size (body));
   menugen_http_send_async (data->message, &data->limits, cancellable, send_cb, g_steal_pointer (&task));
 }
 

@@ -394,16 +394,6 @@ build_message (MenugenBackendOpenaiImages  *self,
 }
 
 static void
-emit_uploading (MenugenBackendOpenaiImages *self,
-                SoupMessage                *message)
-{
-  goffset length = soup_message_headers_get_content_length (soup_message_get_request_headers (message));
-  g_autofree char *size = menugen_http_describe_size (MAX (length, 0));
-
-  menugen_backend_emit_progress (MENUGEN_BACKEND (self), MENUGEN_STAGE_UPLOADING, -1, size);
-}
-
-static void
 log_request_id (SoupMessage *message)
 {
   const char *request_id = soup_message_headers_get_one (soup_message_get_response_headers (message),
@@ -1021,20 +1011,6 @@ edit_sent_cb (GObject      *source,
 }
 
 static void
-wrote_body_cb (SoupMessage *message,
-               gpointer     user_data)
-{
-  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_WAITING, -1, NULL);
-}
-
-static void
-got_headers_cb (SoupMessage *message,
-                gpointer     user_data)
-{
-  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_DOWNLOADING, -1, NULL);
-}
-
-static void
 menugen_backend_openai_images_generate_async (MenugenBackend       *backend,
                                               const MenugenRequest *request,
                                               GCancellable         *cancellable,
@@ -1047,6 +1023,7 @@ menugen_backend_openai_images_generate_async (MenugenBackend       *backend,
   g_autofree char *service = menugen_http_describe_server (menugen_backend_config_get_url (self->config));
   GenerateData *data;
   SoupMessage *message;
+  goffset length;
 
   g_return_if_fail (request->photo != NULL);
   g_return_if_fail (request->instruction != NULL);
@@ -1067,10 +1044,8 @@ menugen_backend_openai_images_generate_async (MenugenBackend       *backend,
   menugen_backend_config_get_http_limits (self->config, &data->limits);
   g_task_set_task_data (task, data, (GDestroyNotify) generate_data_free);
 
-  g_signal_connect_object (message, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
-  g_signal_connect_object (message, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
-
-  emit_uploading (self, message);
+  length = soup_message_headers_get_content_length (soup_message_get_request_headers (message));
+  menugen_backend_watch_message (backend, message, MAX (length, 0));
   menugen_http_send_async (message, &data->limits, cancellable, edit_sent_cb, g_steal_pointer (&task));
 }
 

@@ -22,6 +22,20 @@ static guint signals[N_SIGNALS];
 G_DEFINE_INTERFACE (MenugenBackend, menugen_backend, G_TYPE_OBJECT)
 
 static void
+wrote_body_cb (SoupMessage *message,
+               gpointer     user_data)
+{
+  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_WAITING, -1, NULL);
+}
+
+static void
+got_headers_cb (SoupMessage *message,
+                gpointer     user_data)
+{
+  menugen_backend_emit_progress (MENUGEN_BACKEND (user_data), MENUGEN_STAGE_DOWNLOADING, -1, NULL);
+}
+
+static void
 default_get_photo_limits (MenugenBackend     *self,
                           MenugenPhotoLimits *limits)
 {
@@ -221,4 +235,30 @@ menugen_backend_emit_progress (MenugenBackend *self,
   g_return_if_fail (MENUGEN_IS_BACKEND (self));
 
   g_signal_emit (self, signals[PROGRESS], 0, (int) stage, fraction, detail);
+}
+
+/**
+ * menugen_backend_watch_message:
+ * @self: the back-end that sends @message
+ * @message: a request about to be sent
+ * @upload_bytes: the size of its body, shown as the upload's detail
+ *
+ * Reports one request's stages through the "progress" signal: UPLOADING
+ * with the body size at once, WAITING when the body is written, and
+ * DOWNLOADING when the response headers arrive. The handlers are
+ * disconnected when @self or @message is finalized.
+ */
+void
+menugen_backend_watch_message (MenugenBackend *self,
+                               SoupMessage    *message,
+                               gsize           upload_bytes)
+{
+  g_autofree char *size = menugen_http_describe_size (upload_bytes);
+
+  g_return_if_fail (MENUGEN_IS_BACKEND (self));
+  g_return_if_fail (SOUP_IS_MESSAGE (message));
+
+  g_signal_connect_object (message, "wrote-body", G_CALLBACK (wrote_body_cb), self, 0);
+  g_signal_connect_object (message, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
+  menugen_backend_emit_progress (self, MENUGEN_STAGE_UPLOADING, -1, size);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "core/menugen-config.h"
 #include "core/menugen-photo.h"
@@ -105,6 +106,9 @@ void                        menugen_backend_emit_progress    (MenugenBackend *se
                                                               MenugenStage    stage,
                                                               double          fraction,
                                                               const char     *detail);
+void                        menugen_backend_watch_message    (MenugenBackend *self,
+                                                              SoupMessage    *message,
+                                                              gsize           upload_bytes);
 gboolean                    menugen_backend_check_config     (const MenugenBackendConfig *config,
                                                               GError                    **error);
 
