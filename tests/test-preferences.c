@@ -562,6 +562,33 @@ test_url_checked_on_save (void)
   close_preferences (preferences);
 }
 
+/* Enter in a text row saves the back-end, as the Save button does. */
+static void
+test_enter_saves (void)
+{
+  g_autoptr(GSettings) settings = memory_settings_new ();
+  MenugenPreferences *preferences = open_preferences (settings);
+  SignalWait saved = { 0 };
+  g_auto(GStrv) ids = NULL;
+
+  g_signal_connect (preferences, "backend-saved", G_CALLBACK (signal_id_cb), &saved);
+  gtk_widget_activate_action (GTK_WIDGET (preferences), "prefs.add-backend", NULL);
+  select_kind (preferences, "comfyui");
+  set_row_text (preferences, "name_row", "Desk ComfyUI");
+  set_row_text (preferences, "url_row", "http://127.0.0.1:8188");
+
+  g_signal_emit_by_name (child (preferences, "url_row"), "entry-activated");
+  g_assert_true (menugen_test_wait_for (&saved.done, WAIT_S));
+
+  ids = g_settings_get_strv (settings, "backends");
+  g_assert_cmpuint (g_strv_length (ids), ==, 1);
+  g_assert_cmpstr (ids[0], ==, saved.id);
+
+  g_signal_handlers_disconnect_by_data (preferences, &saved);
+  g_free (saved.id);
+  close_preferences (preferences);
+}
+
 static void
 test_local_only_rejects_remote (void)
 {
@@ -838,6 +865,7 @@ main (int   argc,
   g_test_add_func ("/preferences/backend-edit-keeps-key", test_backend_edit_keeps_key);
   g_test_add_func ("/preferences/kind-defaults", test_kind_defaults);
   g_test_add_func ("/preferences/url-checked-on-save", test_url_checked_on_save);
+  g_test_add_func ("/preferences/enter-saves", test_enter_saves);
   g_test_add_func ("/preferences/local-only-rejects-remote", test_local_only_rejects_remote);
   g_test_add_func ("/preferences/network-settings", test_network_settings);
   g_test_add_func ("/preferences/instruction-preview", test_instruction_preview);

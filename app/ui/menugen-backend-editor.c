@@ -737,6 +737,25 @@ save_activated (GtkWidget  *widget,
   store_key (self, g_steal_pointer (&config), g_steal_pointer (&key));
 }
 
+/* Enter in any text row saves, as in a dialog with a default button. */
+static void
+entry_activated_cb (MenugenBackendEditor *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "editor.save", NULL);
+}
+
+static void
+connect_entry_rows (MenugenBackendEditor *self)
+{
+  AdwEntryRow *rows[] = {
+    self->name_row, self->url_row, self->model_row, ADW_ENTRY_ROW (self->key_row),
+    self->vision_url_row, self->vision_model_row,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    g_signal_connect_swapped (rows[i], "entry-activated", G_CALLBACK (entry_activated_cb), self);
+}
+
 static void
 close_activated (GtkWidget  *widget,
                  const char *action_name,
@@ -987,6 +1006,7 @@ menugen_backend_editor_init (MenugenBackendEditor *self)
   g_signal_connect_swapped (self->kind_row, "notify::selected", G_CALLBACK (kind_selected_cb), self);
   g_signal_connect_swapped (self->server_models_row, "notify::selected", G_CALLBACK (server_model_selected_cb), self);
   g_signal_connect_swapped (self->workflow_row, "notify::selected", G_CALLBACK (update_workflow_rows), self);
+  connect_entry_rows (self);
 }
 
 /**
