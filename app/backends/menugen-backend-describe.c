@@ -132,7 +132,6 @@ build_vision_body (MenugenBackendDescribe *self,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *prompt = compose_prompt (request->instruction);
-  g_autofree char *data_url = menugen_chat_build_data_url (request->photo, request->photo_mime_type);
   gsize length = 0;
   char *text;
 
@@ -145,31 +144,7 @@ build_vision_body (MenugenBackendDescribe *self,
       json_builder_add_string_value (builder, self->config->vision_model);
     }
 
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, "user");
-  json_builder_set_member_name (builder, "content");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "text");
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, prompt);
-  json_builder_end_object (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "image_url");
-  json_builder_set_member_name (builder, "image_url");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, data_url);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  json_builder_end_array (builder);
+  menugen_chat_add_messages (builder, prompt, request->photo, request->photo_mime_type);
 
   json_builder_set_member_name (builder, "temperature");
   json_builder_add_double_value (builder, 0.2);

@@ -106,6 +106,54 @@ menugen_chat_build_data_url (GBytes     *bytes,
   return g_strconcat ("data:", mime_type, ";base64,", encoded, NULL);
 }
 
+/**
+ * menugen_chat_add_messages:
+ * @builder: a builder inside the request object
+ * @text: the instruction
+ * @photo: the photo bytes
+ * @photo_mime_type: their type, "image/jpeg" or "image/png"
+ *
+ * Adds the `messages` member of a chat completion request: one user
+ * message with @text and the photo as a data URL.
+ */
+void
+menugen_chat_add_messages (JsonBuilder *builder,
+                           const char  *text,
+                           GBytes      *photo,
+                           const char  *photo_mime_type)
+{
+  g_autofree char *data_url = menugen_chat_build_data_url (photo, photo_mime_type);
+
+  json_builder_set_member_name (builder, "messages");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, "user");
+  json_builder_set_member_name (builder, "content");
+  json_builder_begin_array (builder);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "text");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "image_url");
+  json_builder_set_member_name (builder, "image_url");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, data_url);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+}
+
 static gboolean
 is_base64_char (char c)
 {
@@ -717,42 +765,6 @@ send_cb (GObject      *source,
 }
 
 static void
-add_messages (JsonBuilder          *builder,
-              const MenugenRequest *request)
-{
-  g_autofree char *data_url = menugen_chat_build_data_url (request->photo, request->photo_mime_type);
-
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, "user");
-  json_builder_set_member_name (builder, "content");
-  json_builder_begin_array (builder);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "text");
-  json_builder_set_member_name (builder, "text");
-  json_builder_add_string_value (builder, request->instruction);
-  json_builder_end_object (builder);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "image_url");
-  json_builder_set_member_name (builder, "image_url");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, data_url);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  json_builder_end_array (builder);
-}
-
-static void
 add_output_options (JsonBuilder          *builder,
                     const MenugenRequest *request,
                     const char           *model)
@@ -791,7 +803,7 @@ build_request_body (const MenugenRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "model");
   json_builder_add_string_value (builder, model);
-  add_messages (builder, request);
+  menugen_chat_add_messages (builder, request->instruction, request->photo, request->photo_mime_type);
   add_output_options (builder, request, model);
   json_builder_end_object (builder);
 

@@ -15,6 +15,10 @@ MenugenBackend *menugen_backend_openai_chat_new (const MenugenBackendConfig *con
  * which sends the same request shape to local vision servers. */
 char           *menugen_chat_build_data_url     (GBytes     *bytes,
                                                  const char *mime_type);
+void            menugen_chat_add_messages       (JsonBuilder *builder,
+                                                 const char  *text,
+                                                 GBytes      *photo,
+                                                 const char  *photo_mime_type);
 GBytes         *menugen_chat_decode_data_url    (const char *url,
                                                  const char *service,
                                                  GError    **error);
