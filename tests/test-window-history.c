@@ -565,6 +565,33 @@ find_history_button (Fixture *fixture)
 }
 
 static gboolean
+list_has_focus (gpointer data)
+{
+  Fixture *fixture = data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+
+  return focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (get_list (fixture)));
+}
+
+/* Ctrl+H is the keyboard's way to past menus: focus lands on a row, which
+ * Tab alone never reaches because it stops only at the row's delete
+ * button. */
+static void
+test_history_shortcut_focuses_list (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  load_photo (fixture);
+  generate (fixture);
+  g_assert_true (wait_until (is_laid_out, fixture->window));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.history", NULL));
+  g_assert_true (wait_until (list_has_focus, fixture));
+  g_assert_true (GTK_IS_LIST_VIEW (gtk_widget_get_ancestor (gtk_root_get_focus (GTK_ROOT (fixture->window)),
+                                                             GTK_TYPE_LIST_VIEW)));
+  g_assert_false (GTK_IS_BUTTON (gtk_root_get_focus (GTK_ROOT (fixture->window))));
+}
+
+static gboolean
 file_is_written (gpointer data)
 {
   g_autoptr(GFileInfo) info = g_file_query_info (data, G_FILE_ATTRIBUTE_STANDARD_SIZE,
@@ -659,6 +686,7 @@ main (int   argc,
   add_test ("/window-history/zoom-and-compare", test_zoom_and_compare);
   add_test ("/window-history/toggle", test_history_toggle);
   add_test ("/window-history/save-as-twice", test_save_as_twice);
+  add_test ("/window-history/shortcut-focuses-list", test_history_shortcut_focuses_list);
 
   status = g_test_run ();
 

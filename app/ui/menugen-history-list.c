@@ -470,6 +470,19 @@ menugen_history_list_set_property (GObject      *object,
     }
 }
 
+/* Focus goes to the list's current row, so that Ctrl+H followed by the
+ * arrow keys and Enter opens a menu without the pointer. */
+static gboolean
+menugen_history_list_grab_focus (GtkWidget *widget)
+{
+  MenugenHistoryList *self = MENUGEN_HISTORY_LIST (widget);
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->entries)) == 0)
+    return FALSE;
+
+  return gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
 static void
 menugen_history_list_dispose (GObject *object)
 {
@@ -540,6 +553,7 @@ menugen_history_list_class_init (MenugenHistoryListClass *klass)
   object_class->set_property = menugen_history_list_set_property;
   object_class->dispose = menugen_history_list_dispose;
   object_class->finalize = menugen_history_list_finalize;
+  widget_class->grab_focus = menugen_history_list_grab_focus;
 
   properties[PROP_HISTORY] =
     g_param_spec_object ("history", NULL, NULL, MENUGEN_TYPE_HISTORY,

@@ -1647,8 +1647,13 @@ history_activated (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   MenugenWindow *self = MENUGEN_WINDOW (widget);
+  gboolean reveal = !adw_flap_get_reveal_flap (self->history_flap);
 
-  adw_flap_set_reveal_flap (self->history_flap, !adw_flap_get_reveal_flap (self->history_flap));
+  adw_flap_set_reveal_flap (self->history_flap, reveal);
+
+  /* The shortcut is the keyboard's way into the list. */
+  if (reveal)
+    gtk_widget_grab_focus (GTK_WIDGET (self->history_list));
 }
 
 static void
