@@ -673,6 +673,48 @@ test_paste_unreadable_image (Fixture       *fixture,
   g_assert_cmpint (menugen_window_get_state (fixture->window), ==, MENUGEN_WINDOW_STATE_EMPTY);
 }
 
+static int
+get_min_width (GtkWidget *widget)
+{
+  int min = 0;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  return min;
+}
+
+/* A long back-end name, such as the one made up for a key found in the
+ * environment, is cut short in the header instead of widening the
+ * window beyond a half-screen. */
+static void
+test_long_backend_name (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(MenugenBackendConfig) config = menugen_backend_config_new ("gemini");
+  MenugenWindow *window;
+  GtkWidget *dropdown;
+  int short_min = get_min_width (GTK_WIDGET (fixture->window));
+
+  g_free (config->id);
+  config->id = g_strdup (BACKEND_ID);
+  g_free (config->name);
+  config->name = g_strdup ("Google Gemini image model on the company account (from GEMINI_API_KEY)");
+  g_free (config->url);
+  config->url = g_strdup (fake_server_get_url (fixture->fake));
+  menugen_config_save_backend (menugen_application_get_settings (application), config);
+
+  window = menugen_window_new (application);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (is_mapped, window));
+  dropdown = get_child (window, "backend_dropdown");
+
+  g_assert_true (gtk_widget_get_visible (dropdown));
+  g_assert_cmpint (get_min_width (dropdown), <, 200);
+  g_assert_cmpint (get_min_width (GTK_WIDGET (window)), <=, short_min);
+  g_assert_cmpint (get_min_width (GTK_WIDGET (window)), <, 700);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_size_saved (Fixture       *fixture,
                  gconstpointer  data)
@@ -771,6 +813,7 @@ main (int   argc,
   add_test ("/window/paste-plain-text", NULL, test_paste_plain_text);
   add_test ("/window/paste-unreadable-image", NULL, test_paste_unreadable_image);
   add_test ("/window/size-saved", NULL, test_size_saved);
+  add_test ("/window/long-backend-name", NULL, test_long_backend_name);
   add_test ("/window/preferences-action", NULL, test_preferences_action);
 
   status = g_test_run ();
