@@ -287,6 +287,18 @@ finish_ok (MenugenBackendComfyui  *self,
   return g_steal_pointer (&body);
 }
 
+/* Finishes a request whose HTTP 200 answer must be JSON. */
+static JsonNode *
+finish_json (MenugenBackendComfyui  *self,
+             SoupMessage            *message,
+             GAsyncResult           *result,
+             GError                **error)
+{
+  g_autoptr(GBytes) body = finish_ok (self, message, result, error);
+
+  return body != NULL ? menugen_http_parse_json (body, "ComfyUI", error) : NULL;
+}
+
 /* Step 6: the image. */
 
 static void
@@ -437,7 +449,6 @@ queue_checked_cb (GObject      *source,
   Job *job = g_task_get_task_data (task);
   SoupMessage *message = g_object_get_data (G_OBJECT (task), "queue-message");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonNode) reply = NULL;
   gboolean running = FALSE;
 
@@ -445,8 +456,7 @@ queue_checked_cb (GObject      *source,
   if (job->over)
     return;
 
-  body = finish_ok (job->self, message, result, &error);
-  reply = body != NULL ? menugen_http_parse_json (body, "ComfyUI", &error) : NULL;
+  reply = finish_json (job->self, message, result, &error);
   if (reply == NULL)
     {
       count_missed_poll (task, g_steal_pointer (&error));
@@ -487,15 +497,13 @@ history_checked_cb (GObject      *source,
   Job *job = g_task_get_task_data (task);
   SoupMessage *message = g_object_get_data (G_OBJECT (task), "history-message");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonNode) reply = NULL;
 
   job->checking = FALSE;
   if (job->over)
     return;
 
-  body = finish_ok (job->self, message, result, &error);
-  reply = body != NULL ? menugen_http_parse_json (body, "ComfyUI", &error) : NULL;
+  reply = finish_json (job->self, message, result, &error);
   if (reply == NULL)
     {
       count_missed_poll (task, g_steal_pointer (&error));
@@ -1159,12 +1167,10 @@ read_model_values (MenugenBackendComfyui   *self,
                    GError                 **error)
 {
   const char *class_type = menugen_comfyui_workflow_get_loader_class (workflow);
-  g_autoptr(GBytes) body = finish_ok (self, message, result, error);
-  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonNode) reply = finish_json (self, message, result, error);
   g_auto(GStrv) values = NULL;
   gboolean has_class = FALSE;
 
-  reply = body != NULL ? menugen_http_parse_json (body, "ComfyUI", error) : NULL;
   if (reply == NULL)
     return NULL;
 
