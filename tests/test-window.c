@@ -170,6 +170,7 @@ test_empty_state (Fixture       *fixture,
   g_assert_nonnull (strstr (adw_status_page_get_description (status), "Ctrl+V"));
   g_assert_false (gtk_widget_is_sensitive (get_child (fixture->window, "generate_button")));
   g_assert_null (menugen_window_get_error_message (fixture->window));
+  g_assert_false (gtk_widget_get_visible (get_child (fixture->window, "setup_button")));
 }
 
 static void
@@ -319,6 +320,10 @@ test_no_backend (Fixture       *fixture,
                  gconstpointer  data)
 {
   menugen_config_remove_backend (menugen_application_get_settings (application), BACKEND_ID);
+  /* A first run points to Preferences before any photo is open. */
+  g_assert_true (gtk_widget_get_visible (get_child (fixture->window, "setup_button")));
+  g_assert_cmpstr (gtk_actionable_get_action_name (get_child (fixture->window, "setup_button")), ==,
+                   "app.preferences");
   load_photo (fixture);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.generate", NULL));

@@ -38,6 +38,7 @@ struct _MenugenWindow
   GtkLabel *error_label;
   GtkWidget *retry_button;
   GtkWidget *preferences_button;
+  GtkWidget *setup_button;
   AdwFlap *history_flap;
   MenugenHistoryList *history_list;
   GtkStack *stack;
@@ -1080,6 +1081,7 @@ reload_backends (MenugenWindow *self)
   gtk_drop_down_set_model (self->backend_dropdown, G_LIST_MODEL (names));
   gtk_drop_down_set_selected (self->backend_dropdown, selected);
   gtk_widget_set_visible (GTK_WIDGET (self->backend_dropdown), self->backends->len > 0);
+  gtk_widget_set_visible (self->setup_button, self->backends->len == 0);
 }
 
 static void
@@ -1830,6 +1832,7 @@ bind_template (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, preferences_button);
+  gtk_widget_class_bind_template_child (widget_class, MenugenWindow, setup_button);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, history_flap);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, history_list);
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, stack);
