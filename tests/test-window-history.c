@@ -639,6 +639,69 @@ test_save_as_twice (Fixture       *fixture,
   g_assert_null (menugen_window_get_error_message (fixture->window));
 }
 
+static GtkFileChooser *
+find_file_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_FILE_CHOOSER (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return GTK_FILE_CHOOSER (window);
+    }
+
+  return NULL;
+}
+
+/* The dialog reads its folder once it has loaded it. */
+static gboolean
+file_chooser_has_folder (gpointer data)
+{
+  GtkFileChooser *chooser = find_file_chooser ();
+  g_autoptr(GFile) folder = chooser != NULL ? gtk_file_chooser_get_current_folder (chooser) : NULL;
+
+  return folder != NULL;
+}
+
+static void
+assert_save_folder (Fixture    *fixture,
+                    const char *expected)
+{
+  g_autoptr(GFile) folder = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.save-as", NULL));
+  g_assert_true (wait_until (file_chooser_has_folder, NULL));
+  folder = gtk_file_chooser_get_current_folder (find_file_chooser ());
+  path = g_file_get_path (folder);
+  g_assert_cmpstr (path, ==, expected);
+}
+
+/* Save As starts in the Pictures or home folder, not in the working
+ * directory, and then where the last save went. */
+static void
+test_save_as_folder (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
+  g_autofree char *saved_path = g_build_filename (fixture->scratch, "saved.png", NULL);
+  g_autoptr(GFile) saved = g_file_new_for_path (saved_path);
+
+  load_photo (fixture);
+  generate (fixture);
+
+  if (pictures != NULL && g_file_test (pictures, G_FILE_TEST_IS_DIR))
+    assert_save_folder (fixture, pictures);
+  else
+    assert_save_folder (fixture, g_get_home_dir ());
+
+  menugen_window_save_as_file (fixture->window, saved);
+  g_assert_true (wait_until (file_is_written, saved));
+  assert_save_folder (fixture, fixture->scratch);
+}
+
 static void
 test_history_toggle (Fixture       *fixture,
                      gconstpointer  data)
@@ -686,6 +749,7 @@ main (int   argc,
   add_test ("/window-history/zoom-and-compare", test_zoom_and_compare);
   add_test ("/window-history/toggle", test_history_toggle);
   add_test ("/window-history/save-as-twice", test_save_as_twice);
+  add_test ("/window-history/save-as-folder", test_save_as_folder);
   add_test ("/window-history/shortcut-focuses-list", test_history_shortcut_focuses_list);
 
   status = g_test_run ();

@@ -74,6 +74,7 @@ struct _MenugenWindow
   GdkTexture *result_texture;
 
   GtkFileChooserNative *file_chooser;
+  GFile *save_folder;             /* where the last Save As went */
 
   GtkDropTarget *drop_target;
   gboolean drop_hovering;         /* from "enter" until "leave" or "drop" */
@@ -1396,6 +1397,24 @@ save_dialog_response_cb (GtkNativeDialog *dialog,
     menugen_window_save_as_file (self, destination);
 }
 
+/* The folder Save As starts in: the one of the last save in this
+ * window, else the user's Pictures folder, else the home folder. Without
+ * it the dialog opens in the program's working directory, which is
+ * wherever a terminal happened to be. */
+static GFile *
+get_save_folder (MenugenWindow *self)
+{
+  const char *pictures = g_get_user_special_dir (G_USER_DIRECTORY_PICTURES);
+
+  if (self->save_folder != NULL)
+    return g_object_ref (self->save_folder);
+
+  if (pictures != NULL && g_file_test (pictures, G_FILE_TEST_IS_DIR))
+    return g_file_new_for_path (pictures);
+
+  return g_file_new_for_path (g_get_home_dir ());
+}
+
 static void
 save_as_activated (GtkWidget  *widget,
                    const char *action_name,
@@ -1403,6 +1422,7 @@ save_as_activated (GtkWidget  *widget,
 {
   MenugenWindow *self = MENUGEN_WINDOW (widget);
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GFile) folder = get_save_folder (self);
   g_autofree char *date = NULL;
   g_autofree char *name = NULL;
   GtkFileChooserNative *chooser;
@@ -1415,6 +1435,7 @@ save_as_activated (GtkWidget  *widget,
 
   chooser = gtk_file_chooser_native_new (_("Save Menu As"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   gtk_file_filter_set_name (filter, _("PNG images"));
   gtk_file_filter_add_mime_type (filter, "image/png");
@@ -1792,6 +1813,7 @@ menugen_window_dispose (GObject *object)
   if (self->file_chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->file_chooser));
   g_clear_object (&self->file_chooser);
+  g_clear_object (&self->save_folder);
 
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
@@ -2091,6 +2113,8 @@ menugen_window_save_as_file (MenugenWindow *self,
    * saving is a plain file copy. The entry owns @source. */
   source = menugen_history_entry_get_result_file (self->entry);
   name = g_file_get_basename (destination);
+  g_clear_object (&self->save_folder);
+  self->save_folder = g_file_get_parent (destination);
   operation = operation_new (self, self->cancellable, name);
   g_file_copy_async (source, destination, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT,
                      operation->cancellable, NULL, NULL, file_copied_cb, operation);
