@@ -169,16 +169,6 @@ count_requests (Fixture    *fixture,
   return count;
 }
 
-static void
-assert_no_violations (Fixture *fixture)
-{
-  GPtrArray *violations = fake_server_get_violations (fixture->fake);
-
-  for (guint i = 0; i < violations->len; i++)
-    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
-  g_assert_cmpuint (violations->len, ==, 0);
-}
-
 /* The "prompt" graph of the last /prompt request body. */
 static JsonObject *
 recorded_prompt (Fixture   *fixture,
@@ -295,24 +285,6 @@ expected_upload_name (GBytes *photo)
   return g_strdup_printf ("menugen-%.16s.jpg", checksum);
 }
 
-static void
-assert_png_size (GBytes *image,
-                 int     width,
-                 int     height)
-{
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  g_autoptr(GError) error = NULL;
-  GdkPixbuf *pixbuf;
-
-  gdk_pixbuf_loader_write_bytes (loader, image, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_close (loader, &error);
-  g_assert_no_error (error);
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, width);
-  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, height);
-}
-
 static gboolean
 has_stage (Fixture      *fixture,
            MenugenStage  stage)
@@ -341,8 +313,8 @@ assert_success (Fixture *fixture)
   g_assert_no_error (fixture->error);
   g_assert_nonnull (fixture->result);
   g_assert_cmpstr (fixture->result->mime_type, ==, "image/png");
-  assert_png_size (fixture->result->image, RESULT_WIDTH, RESULT_HEIGHT);
-  assert_no_violations (fixture);
+  menugen_test_assert_image_size (fixture->result->image, RESULT_WIDTH, RESULT_HEIGHT);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static void
@@ -700,7 +672,7 @@ test_node_errors_save_output (Fixture       *fixture,
   assert_error (fixture, MENUGEN_ERROR_WORKFLOW_REJECTED, "Node 60 (SaveImage), input filename_prefix");
   run_main_context (500);
   g_assert_cmpuint (count_requests (fixture, "POST /queue"), ==, 1);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 /* A model name without its folder is rejected before /prompt is sent,
@@ -718,7 +690,7 @@ test_model_without_folder (Fixture       *fixture,
   g_assert_cmpuint (count_requests (fixture, "GET /object_info/UNETLoader"), ==, 1);
   g_assert_cmpuint (count_requests (fixture, "POST /upload/image"), ==, 0);
   g_assert_cmpuint (count_requests (fixture, "POST /prompt"), ==, 0);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static void
@@ -816,7 +788,7 @@ test_hip_error (Fixture       *fixture,
   assert_error (fixture, MENUGEN_ERROR_EXECUTION_FAILED, "ROCm");
   assert_error (fixture, MENUGEN_ERROR_EXECUTION_FAILED, "remote back-end");
   g_assert_cmpuint (count_requests (fixture, "POST /prompt"), ==, 1);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static void
@@ -827,7 +799,7 @@ test_interrupted (Fixture       *fixture,
 
   assert_error (fixture, MENUGEN_ERROR_NO_IMAGE, "interrupted");
   g_assert_cmpuint (count_requests (fixture, "GET /view"), ==, 0);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static void
@@ -842,7 +814,7 @@ test_lost_job (Fixture       *fixture,
   assert_error (fixture, MENUGEN_ERROR_FAILED, "restarted");
   g_assert_cmpint (g_get_monotonic_time () - start, <, LOST_JOB_BOUND_S * G_USEC_PER_SEC);
   g_assert_cmpuint (count_requests (fixture, "GET /queue"), >=, 2);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 /* Without a WebSocket the job is followed by polling. */
@@ -908,7 +880,7 @@ test_cancel_running (Fixture       *fixture,
   g_assert_cmpuint (count_requests (fixture, "POST /interrupt"), ==, 1);
   g_assert_cmpuint (count_requests (fixture, "POST /queue"), ==, 0);
   g_assert_cmpuint (count_requests (fixture, "GET /view"), ==, 0);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static gboolean
@@ -935,7 +907,7 @@ test_cancel_queued (Fixture       *fixture,
 
   g_assert_cmpuint (count_requests (fixture, "POST /queue"), ==, 1);
   g_assert_cmpuint (count_requests (fixture, "POST /interrupt"), ==, 0);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 
   /* The prompt is no longer waiting on the server. */
   message = soup_message_new (SOUP_METHOD_GET, url);

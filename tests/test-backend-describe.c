@@ -15,23 +15,6 @@
 #define INSTRUCTION "Draw this restaurant menu as an illustrated menu. Picture style: watercolour. Write dish names in Simplified Chinese."
 #define WAIT_S 20
 
-typedef struct {
-  gboolean done;
-  MenugenResult *result;
-  GError *error;
-  GArray *stages;
-} Outcome;
-
-static void
-outcome_clear (Outcome *outcome)
-{
-  g_clear_pointer (&outcome->result, menugen_result_free);
-  g_clear_error (&outcome->error);
-  g_clear_pointer (&outcome->stages, g_array_unref);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
-
 /* A vision fake and an image fake, the two servers of one job. */
 typedef struct {
   FakeServer *vision;
@@ -102,63 +85,22 @@ make_request (void)
 }
 
 static void
-progress_cb (MenugenBackend *backend,
-             int             stage,
-             double          fraction,
-             const char     *detail,
-             gpointer        user_data)
-{
-  Outcome *outcome = user_data;
-
-  g_array_append_val (outcome->stages, stage);
-}
-
-static void
-generate_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->result = menugen_backend_generate_finish (MENUGEN_BACKEND (source), result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-static void
-run_backend (MenugenBackend *backend,
-             GCancellable   *cancellable,
-             Outcome        *outcome)
+run_backend (MenugenBackend     *backend,
+             GCancellable       *cancellable,
+             MenugenTestOutcome *outcome)
 {
   g_autoptr(MenugenRequest) request = make_request ();
-  gulong handler;
 
-  outcome->stages = g_array_new (FALSE, FALSE, sizeof (int));
-  handler = g_signal_connect (backend, "progress", G_CALLBACK (progress_cb), outcome);
-  menugen_backend_generate_async (backend, request, cancellable, generate_cb, outcome);
-  g_assert_true (menugen_test_wait_for (&outcome->done, WAIT_S));
-  g_signal_handler_disconnect (backend, handler);
-
-  if (outcome->error != NULL)
-    g_test_message ("error: %s", outcome->error->message);
+  menugen_test_run_backend (backend, request, cancellable, WAIT_S, outcome);
 }
 
 static void
 run_config (const MenugenBackendConfig *config,
-            Outcome                    *outcome)
+            MenugenTestOutcome         *outcome)
 {
   g_autoptr(MenugenBackend) backend = make_backend (config);
 
   run_backend (backend, NULL, outcome);
-}
-
-static void
-assert_no_violations (FakeServer *fake)
-{
-  GPtrArray *violations = fake_server_get_violations (fake);
-
-  for (guint i = 0; i < violations->len; i++)
-    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
-  g_assert_cmpuint (violations->len, ==, 0);
 }
 
 /* Reads the "prompt" field of the multipart body the image fake accepted.
@@ -201,25 +143,12 @@ get_vision_text_part (JsonNode *root)
   return json_array_get_object_element (json_object_get_array_member (message, "content"), 0);
 }
 
-static JsonNode *
-parse_vision_body (FakeServer *fake)
-{
-  GBytes *body = fake_server_get_last_body (fake);
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-
-  g_assert_nonnull (body);
-  root = json_from_string (g_bytes_get_data (body, NULL), &error);
-  g_assert_no_error (error);
-  return root;
-}
-
 static void
 test_success (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autofree char *drawn_prompt = NULL;
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
@@ -239,8 +168,8 @@ test_success (void)
 
   g_assert_cmpuint (fake_server_get_request_count (servers.vision), ==, 1);
   g_assert_cmpuint (fake_server_get_request_count (servers.image), ==, 1);
-  assert_no_violations (servers.vision);
-  assert_no_violations (servers.image);
+  menugen_test_assert_no_violations (servers.vision);
+  menugen_test_assert_no_violations (servers.image);
 }
 
 static void
@@ -248,7 +177,7 @@ test_stages (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   guint uploading_at = 0;
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
@@ -273,7 +202,7 @@ test_vision_request (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GBytes) sent_photo = NULL;
   g_autoptr(MenugenRequest) request = make_request ();
@@ -287,7 +216,7 @@ test_vision_request (void)
   run_config (config, &outcome);
   g_assert_no_error (outcome.error);
 
-  root = parse_vision_body (servers.vision);
+  root = menugen_test_parse_last_body (servers.vision);
   body = json_node_get_object (root);
 
   /* No vision model is set, and llama.cpp needs none. */
@@ -309,7 +238,7 @@ test_vision_request (void)
   g_assert_true (g_bytes_equal (sent_photo, request->photo));
 
   /* The fake records a violation for an Authorization header it did not need. */
-  assert_no_violations (servers.vision);
+  menugen_test_assert_no_violations (servers.vision);
 }
 
 static void
@@ -317,7 +246,7 @@ test_vision_model_sent (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(JsonNode) root = NULL;
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
@@ -326,7 +255,7 @@ test_vision_model_sent (void)
   run_config (config, &outcome);
 
   g_assert_no_error (outcome.error);
-  root = parse_vision_body (servers.vision);
+  root = menugen_test_parse_last_body (servers.vision);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "model"), ==, "gemma3:4b");
 }
 
@@ -335,7 +264,7 @@ test_vision_key_rejected (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   fake_server_set_key (servers.vision, "server-key-not-real");
@@ -371,7 +300,7 @@ test_vision_key_echo_masked (void)
   g_auto(Servers) servers = { 0 };
   g_autoptr(SoupServer) echo_server = soup_server_new (NULL, NULL);
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(GError) error = NULL;
   GSList *uris;
 
@@ -399,7 +328,7 @@ test_thinking_stripped (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autofree char *drawn_prompt = NULL;
 
   start_servers (&servers, "vision-describe-think", "sdcpp-openai-edit-success");
@@ -421,7 +350,7 @@ assert_vision_error (const char *scenario,
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, scenario, "sdcpp-openai-edit-success");
   config = make_config (&servers);
@@ -433,7 +362,7 @@ assert_vision_error (const char *scenario,
   g_assert_nonnull (strstr (outcome.error->message, expected_text));
   g_assert_cmpuint (fake_server_get_request_count (servers.vision), ==, 1);
   g_assert_cmpuint (fake_server_get_request_count (servers.image), ==, 0);
-  assert_no_violations (servers.vision);
+  menugen_test_assert_no_violations (servers.vision);
 }
 
 static void
@@ -471,7 +400,7 @@ test_drawing_error (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-error-exception");
   config = make_config (&servers);
@@ -489,7 +418,7 @@ test_missing_vision_url (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   config = make_config (&servers);
@@ -507,7 +436,7 @@ test_local_only (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   config = make_config (&servers);
@@ -528,7 +457,7 @@ test_draws_with_itself (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   config = make_config (&servers);
@@ -544,7 +473,7 @@ test_unknown_draw_kind (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   config = make_config (&servers);
@@ -561,7 +490,7 @@ test_drawing_key_missing (void)
 {
   g_auto(Servers) servers = { 0 };
   g_autoptr(MenugenBackendConfig) config = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   config = make_config (&servers);
@@ -584,7 +513,7 @@ test_cancel (void)
   g_autoptr(MenugenBackendConfig) config = NULL;
   g_autoptr(MenugenBackend) backend = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   start_servers (&servers, "vision-describe", "sdcpp-openai-edit-success");
   config = make_config (&servers);

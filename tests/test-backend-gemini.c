@@ -155,39 +155,6 @@ run_expecting_success (Fixture *fixture)
   g_assert_nonnull (fixture->result->image);
 }
 
-static void
-get_image_size (GBytes *image,
-                int    *width,
-                int    *height)
-{
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  g_autoptr(GError) error = NULL;
-  GdkPixbuf *pixbuf;
-
-  gdk_pixbuf_loader_write_bytes (loader, image, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_close (loader, &error);
-  g_assert_no_error (error);
-
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  g_assert_nonnull (pixbuf);
-  *width = gdk_pixbuf_get_width (pixbuf);
-  *height = gdk_pixbuf_get_height (pixbuf);
-}
-
-static void
-assert_image_size (MenugenResult *result,
-                   int            width,
-                   int            height)
-{
-  int actual_width = 0;
-  int actual_height = 0;
-
-  get_image_size (result->image, &actual_width, &actual_height);
-  g_assert_cmpint (actual_width, ==, width);
-  g_assert_cmpint (actual_height, ==, height);
-}
-
 /* Returns the request body that the fake accepted last, parsed. */
 static JsonObject *
 last_request (Fixture    *fixture,
@@ -213,16 +180,6 @@ generation_config (JsonObject *request)
 }
 
 static void
-assert_no_violations (Fixture *fixture)
-{
-  GPtrArray *violations = fake_server_get_violations (fixture->fake);
-
-  for (guint i = 0; i < violations->len; i++)
-    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
-  g_assert_cmpuint (violations->len, ==, 0);
-}
-
-static void
 test_success_image_only (Fixture       *fixture,
                          gconstpointer  data)
 {
@@ -240,8 +197,8 @@ test_success_image_only (Fixture       *fixture,
   g_assert_cmpstr (fixture->result->mime_type, ==, "image/png");
   g_assert_null (fixture->result->notes);
   g_assert_cmpstr (fixture->result->model, ==, "gemini-2.5-flash-image-preview");
-  assert_image_size (fixture->result, 768, 1024);
-  assert_no_violations (fixture);
+  menugen_test_assert_image_size (fixture->result->image, 768, 1024);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static void
@@ -264,7 +221,7 @@ test_snake_case (Fixture       *fixture,
 
   g_assert_cmpstr (fixture->result->notes, ==, "Menu ready.");
   g_assert_cmpstr (fixture->result->model, ==, "gemini-2.5-flash-image");
-  assert_image_size (fixture->result, 40, 30);
+  menugen_test_assert_image_size (fixture->result->image, 40, 30);
 }
 
 static void
@@ -276,7 +233,7 @@ test_last_image_wins (Fixture       *fixture,
   /* The fake declares the last image as JPEG, but its bytes are PNG. */
   g_assert_cmpstr (fixture->result->mime_type, ==, "image/png");
   g_assert_cmpstr (fixture->result->notes, ==, "A second version with larger dish names.");
-  assert_image_size (fixture->result, 64, 48);
+  menugen_test_assert_image_size (fixture->result->image, 64, 48);
 }
 
 static void
@@ -285,7 +242,7 @@ test_portrait (Fixture       *fixture,
 {
   run_expecting_success (fixture);
 
-  assert_image_size (fixture->result, 768, 1024);
+  menugen_test_assert_image_size (fixture->result->image, 768, 1024);
 }
 
 static void
@@ -303,7 +260,7 @@ test_square_for_portrait (Fixture       *fixture,
 
   /* The back-end passes the square image on untouched; the viewer
    * letterboxes it instead of stretching it to the requested ratio. */
-  assert_image_size (fixture->result, 1024, 1024);
+  menugen_test_assert_image_size (fixture->result->image, 1024, 1024);
 }
 
 static void
@@ -319,12 +276,12 @@ test_gemini_3_thoughts (Fixture       *fixture,
 
   g_assert_cmpstr (fixture->result->notes, ==, "Here is the illustrated menu.");
   g_assert_cmpstr (fixture->result->model, ==, "gemini-3-pro-image-preview");
-  assert_image_size (fixture->result, 64, 48);
+  menugen_test_assert_image_size (fixture->result->image, 64, 48);
 
   image_config = json_object_get_object_member (generation_config (last_request (fixture, parser)), "imageConfig");
   g_assert_cmpstr (json_object_get_string_member (image_config, "imageSize"), ==, "2K");
   g_assert_cmpstr (json_object_get_string_member (image_config, "aspectRatio"), ==, "3:4");
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static void
@@ -482,7 +439,7 @@ test_rate_limit_retry_succeeds (Fixture       *fixture,
 
   g_assert_cmpuint (fake_server_get_request_count (fixture->fake), ==, 2);
   g_assert_true (fixture->saw_retry_notice);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 static gboolean
@@ -624,7 +581,7 @@ test_model_not_found (Fixture       *fixture,
 
   g_assert_nonnull (strstr (message, "gemini-0-unknown-image"));
   g_assert_nonnull (strstr (message, "model name"));
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 }
 
 /* A 404 from a path that is not the Gemini API blames the URL, not the
@@ -755,7 +712,7 @@ test_request_shape (Fixture       *fixture,
   JsonObject *request;
 
   run_expecting_success (fixture);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 
   request = last_request (fixture, parser);
   assert_request_parts (request, fixture->request->photo);
@@ -780,7 +737,7 @@ test_unlisted_aspect_ratio (Fixture       *fixture,
   g_free (fixture->request->aspect_ratio);
   fixture->request->aspect_ratio = g_strdup ("7:5");
   run_expecting_success (fixture);
-  assert_no_violations (fixture);
+  menugen_test_assert_no_violations (fixture->fake);
 
   config = generation_config (last_request (fixture, parser));
   g_assert_false (json_object_has_member (config, "imageConfig"));

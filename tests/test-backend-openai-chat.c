@@ -14,25 +14,6 @@
 #define INSTRUCTION "Draw this restaurant menu as an illustrated menu: every dish with a picture beside its name."
 #define WAIT_S 20
 
-typedef struct {
-  gboolean done;
-  MenugenResult *result;
-  GError *error;
-  GArray *stages;
-  char *upload_detail;
-} Outcome;
-
-static void
-outcome_clear (Outcome *outcome)
-{
-  g_clear_pointer (&outcome->result, menugen_result_free);
-  g_clear_error (&outcome->error);
-  g_clear_pointer (&outcome->stages, g_array_unref);
-  g_clear_pointer (&outcome->upload_detail, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
-
 static MenugenBackendConfig *
 make_config (FakeServer *fake,
              const char *model,
@@ -81,90 +62,15 @@ make_request (const char *aspect_ratio)
 }
 
 static void
-progress_cb (MenugenBackend *backend,
-             int             stage,
-             double          fraction,
-             const char     *detail,
-             gpointer        user_data)
-{
-  Outcome *outcome = user_data;
-
-  g_array_append_val (outcome->stages, stage);
-  if (stage == MENUGEN_STAGE_UPLOADING)
-    {
-      g_free (outcome->upload_detail);
-      outcome->upload_detail = g_strdup (detail);
-    }
-}
-
-static void
-generate_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->result = menugen_backend_generate_finish (MENUGEN_BACKEND (source), result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-static void
-run_request (MenugenBackend *backend,
-             MenugenRequest *request,
-             GCancellable   *cancellable,
-             Outcome        *outcome)
-{
-  gulong handler;
-
-  outcome->stages = g_array_new (FALSE, FALSE, sizeof (int));
-  handler = g_signal_connect (backend, "progress", G_CALLBACK (progress_cb), outcome);
-  menugen_backend_generate_async (backend, request, cancellable, generate_cb, outcome);
-  g_assert_true (menugen_test_wait_for (&outcome->done, WAIT_S));
-  g_signal_handler_disconnect (backend, handler);
-
-  if (outcome->error != NULL)
-    g_test_message ("error: %s", outcome->error->message);
-}
-
-static void
-run_scenario (FakeServer *fake,
-              const char *model,
-              const char *key,
-              Outcome    *outcome)
+run_scenario (FakeServer         *fake,
+              const char         *model,
+              const char         *key,
+              MenugenTestOutcome *outcome)
 {
   g_autoptr(MenugenBackend) backend = make_backend (fake, model, key);
   g_autoptr(MenugenRequest) request = make_request ("3:4");
 
-  run_request (backend, request, NULL, outcome);
-}
-
-static void
-assert_no_violations (FakeServer *fake)
-{
-  GPtrArray *violations = fake_server_get_violations (fake);
-
-  for (guint i = 0; i < violations->len; i++)
-    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
-  g_assert_cmpuint (violations->len, ==, 0);
-}
-
-static void
-assert_image_size (GBytes *image,
-                   int     width,
-                   int     height)
-{
-  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  g_autoptr(GError) error = NULL;
-  GdkPixbuf *pixbuf;
-
-  gdk_pixbuf_loader_write_bytes (loader, image, &error);
-  g_assert_no_error (error);
-  gdk_pixbuf_loader_close (loader, &error);
-  g_assert_no_error (error);
-  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
-  g_assert_nonnull (pixbuf);
-  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, width);
-  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, height);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, outcome);
 }
 
 /* Runs @scenario and checks that it fails with @code and a message that
@@ -175,7 +81,7 @@ assert_scenario_error (const char *scenario,
                        const char *expected_text)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", scenario);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
@@ -183,22 +89,8 @@ assert_scenario_error (const char *scenario,
   g_assert_error (outcome.error, MENUGEN_ERROR, code);
   g_assert_nonnull (strstr (outcome.error->message, expected_text));
   g_assert_null (strstr (outcome.error->message, FAKE_KEY));
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, 1);
-}
-
-static JsonNode *
-parse_last_body (FakeServer *fake)
-{
-  GBytes *body = fake_server_get_last_body (fake);
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-
-  g_assert_nonnull (body);
-  root = json_from_string (g_bytes_get_data (body, NULL), &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-  return root;
 }
 
 static GPtrArray *
@@ -216,18 +108,18 @@ static void
 test_success (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-success");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
   g_assert_no_error (outcome.error);
   g_assert_nonnull (outcome.result);
   g_assert_cmpstr (outcome.result->mime_type, ==, "image/png");
-  assert_image_size (outcome.result->image, 96, 128);
+  menugen_test_assert_image_size (outcome.result->image, 96, 128);
   g_assert_null (outcome.result->notes);
   g_assert_null (outcome.result->intermediate);
   g_assert_cmpstr (outcome.result->model, ==, GEMINI_MODEL);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, 1);
 }
 
@@ -235,7 +127,7 @@ static void
 test_progress_stages (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-success");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
@@ -254,7 +146,7 @@ test_request_shape (void)
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-success");
   g_autoptr(MenugenBackend) backend = make_backend (fake, GEMINI_MODEL, FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_request ("3:4");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) modalities = NULL;
   g_autoptr(GBytes) sent_photo = NULL;
@@ -263,11 +155,11 @@ test_request_shape (void)
   JsonArray *content;
   const char *url;
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
   g_assert_no_error (outcome.error);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
-  root = parse_last_body (fake);
+  root = menugen_test_parse_last_body (fake);
   body = json_node_get_object (root);
   g_assert_cmpstr (json_object_get_string_member (body, "model"), ==, GEMINI_MODEL);
   g_assert_false (json_object_get_boolean_member (body, "stream"));
@@ -305,14 +197,14 @@ static void
 test_image_only_model (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-success");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) modalities = NULL;
 
   run_scenario (fake, "black-forest-labs/flux.2-pro", FAKE_KEY, &outcome);
 
   g_assert_no_error (outcome.error);
-  root = parse_last_body (fake);
+  root = menugen_test_parse_last_body (fake);
   modalities = collect_strings (json_object_get_array_member (json_node_get_object (root), "modalities"));
   g_assert_cmpuint (modalities->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (modalities, 0), ==, "image");
@@ -324,14 +216,14 @@ test_unlisted_ratio (void)
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-success");
   g_autoptr(MenugenBackend) backend = make_backend (fake, GEMINI_MODEL, FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_request ("7:5");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(JsonNode) root = NULL;
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
   g_assert_no_error (outcome.error);
-  assert_no_violations (fake);
-  root = parse_last_body (fake);
+  menugen_test_assert_no_violations (fake);
+  root = menugen_test_parse_last_body (fake);
   g_assert_false (json_object_has_member (json_node_get_object (root), "image_config"));
 }
 
@@ -339,13 +231,13 @@ static void
 test_dataurl_whitespace (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-dataurl-whitespace");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
   g_assert_no_error (outcome.error);
   g_assert_cmpstr (outcome.result->mime_type, ==, "image/png");
-  assert_image_size (outcome.result->image, 1, 1);
+  menugen_test_assert_image_size (outcome.result->image, 1, 1);
   g_assert_null (outcome.result->notes);
 }
 
@@ -353,13 +245,13 @@ static void
 test_two_images (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-text-and-two-images");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
   g_assert_no_error (outcome.error);
   g_assert_cmpstr (outcome.result->mime_type, ==, "image/jpeg");
-  assert_image_size (outcome.result->image, 768, 1024);
+  menugen_test_assert_image_size (outcome.result->image, 768, 1024);
   g_assert_cmpstr (outcome.result->notes, ==, "I've generated two layout variants of your menu.");
 }
 
@@ -367,17 +259,17 @@ static void
 test_https_url (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-https-url");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   GPtrArray *paths;
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
   g_assert_no_error (outcome.error);
   g_assert_cmpstr (outcome.result->mime_type, ==, "image/png");
-  assert_image_size (outcome.result->image, 80, 60);
+  menugen_test_assert_image_size (outcome.result->image, 80, 60);
   g_assert_cmpstr (outcome.result->notes, ==, "Here is the illustrated menu.");
   g_assert_cmpstr (outcome.result->model, ==, "gateway/image-model");
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
   paths = fake_server_get_paths (fake);
   g_assert_cmpuint (paths->len, ==, 2);
@@ -437,7 +329,7 @@ static void
 test_no_credits (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-error-402");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
@@ -457,7 +349,7 @@ static void
 test_rate_limited (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-error-429");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, FAKE_KEY, &outcome);
 
@@ -478,7 +370,7 @@ static void
 test_invalid_key (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-chat", "openrouter-chat-image-success");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, GEMINI_MODEL, "wrong-key-not-real", &outcome);
 
@@ -513,7 +405,7 @@ test_unreachable (void)
   g_autoptr(MenugenBackendConfig) config = make_config (NULL, GEMINI_MODEL, FAKE_KEY);
   g_autoptr(MenugenBackend) backend = NULL;
   g_autoptr(MenugenRequest) request = make_request ("3:4");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   /* A port that was free a moment ago, with nothing listening on it. */
   g_assert_true (g_socket_bind (socket, any_port, TRUE, NULL));
@@ -523,7 +415,7 @@ test_unreachable (void)
   g_socket_close (socket, NULL);
 
   backend = menugen_backend_new (config, NULL);
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_UNREACHABLE);
 }
@@ -535,10 +427,10 @@ test_cancel (void)
   g_autoptr(MenugenBackend) backend = make_backend (fake, GEMINI_MODEL, FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_request ("3:4");
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   g_cancellable_cancel (cancellable);
-  run_request (backend, request, cancellable, &outcome);
+  menugen_test_run_backend (backend, request, cancellable, WAIT_S, &outcome);
 
   g_assert_null (outcome.result);
   g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -571,7 +463,7 @@ test_real_photos (void)
       g_autoptr(GBytes) source = NULL;
       g_autoptr(MenugenPhoto) photo = NULL;
       g_autoptr(MenugenRequest) request = menugen_request_new ();
-      g_auto(Outcome) outcome = { 0 };
+      g_auto(MenugenTestOutcome) outcome = { 0 };
 
       g_assert_true (g_file_get_contents (path, &contents, &length, &error));
       source = g_bytes_new_take (g_steal_pointer (&contents), length);
@@ -585,11 +477,11 @@ test_real_photos (void)
       request->instruction = g_strdup (INSTRUCTION);
       request->aspect_ratio = g_strdup ("3:4");
 
-      run_request (backend, request, NULL, &outcome);
+      menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
       g_assert_no_error (outcome.error);
     }
 
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, photos->len);
 }
 

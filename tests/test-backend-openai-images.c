@@ -11,26 +11,6 @@
 #define FAKE_KEY "test-key-not-real"
 #define WAIT_S 20
 
-typedef struct {
-  gboolean done;
-  MenugenResult *result;
-  GError *error;
-  GArray *stages;
-  char *upload_detail;
-  GCancellable *cancel_when_waiting;
-} Outcome;
-
-static void
-outcome_clear (Outcome *outcome)
-{
-  g_clear_pointer (&outcome->result, menugen_result_free);
-  g_clear_error (&outcome->error);
-  g_clear_pointer (&outcome->stages, g_array_unref);
-  g_clear_pointer (&outcome->upload_detail, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
-
 static MenugenBackend *
 make_backend (FakeServer *fake,
               const char *model,
@@ -80,79 +60,33 @@ cancel_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Cancels @user_data 200 ms after the request is sent. */
 static void
-progress_cb (MenugenBackend *backend,
-             int             stage,
-             double          fraction,
-             const char     *detail,
-             gpointer        user_data)
+cancel_when_waiting_cb (MenugenBackend *backend,
+                        int             stage,
+                        double          fraction,
+                        const char     *detail,
+                        gpointer        user_data)
 {
-  Outcome *outcome = user_data;
-
-  g_array_append_val (outcome->stages, stage);
-  if (stage == MENUGEN_STAGE_UPLOADING)
-    {
-      g_free (outcome->upload_detail);
-      outcome->upload_detail = g_strdup (detail);
-    }
-  if (stage == MENUGEN_STAGE_WAITING && outcome->cancel_when_waiting != NULL)
-    g_timeout_add (200, cancel_cb, outcome->cancel_when_waiting);
-}
-
-static void
-generate_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Outcome *outcome = user_data;
-
-  outcome->result = menugen_backend_generate_finish (MENUGEN_BACKEND (source), result, &outcome->error);
-  outcome->done = TRUE;
-}
-
-static void
-run_request (MenugenBackend *backend,
-             MenugenRequest *request,
-             GCancellable   *cancellable,
-             Outcome        *outcome)
-{
-  gulong handler;
-
-  outcome->stages = g_array_new (FALSE, FALSE, sizeof (int));
-  handler = g_signal_connect (backend, "progress", G_CALLBACK (progress_cb), outcome);
-  menugen_backend_generate_async (backend, request, cancellable, generate_cb, outcome);
-  g_assert_true (menugen_test_wait_for (&outcome->done, WAIT_S));
-  g_signal_handler_disconnect (backend, handler);
-
-  if (outcome->error != NULL)
-    g_test_message ("error: %s", outcome->error->message);
+  if (stage == MENUGEN_STAGE_WAITING)
+    g_timeout_add (200, cancel_cb, user_data);
 }
 
 /* Sends a portrait JPEG to a fake running @scenario with @model and @key. */
 static void
-run_scenario (FakeServer *fake,
-              const char *model,
-              const char *key,
-              Outcome    *outcome)
+run_scenario (FakeServer         *fake,
+              const char         *model,
+              const char         *key,
+              MenugenTestOutcome *outcome)
 {
   g_autoptr(MenugenBackend) backend = make_backend (fake, model, key);
   g_autoptr(MenugenRequest) request = make_jpeg_request (600, 800);
 
-  run_request (backend, request, NULL, outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, outcome);
 }
 
 static void
-assert_no_violations (FakeServer *fake)
-{
-  GPtrArray *violations = fake_server_get_violations (fake);
-
-  for (guint i = 0; i < violations->len; i++)
-    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
-  g_assert_cmpuint (violations->len, ==, 0);
-}
-
-static void
-assert_png_result (Outcome *outcome)
+assert_png_result (MenugenTestOutcome *outcome)
 {
   g_assert_no_error (outcome->error);
   g_assert_nonnull (outcome->result);
@@ -250,33 +184,33 @@ static void
 test_success_full (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
   assert_png_result (&outcome);
   g_assert_null (outcome.result->notes);
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, 1);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_success_no_format_fields (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-no-format-fields");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1", FAKE_KEY, &outcome);
 
   assert_png_result (&outcome);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_success_portrait (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "success-portrait");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(GdkPixbuf) pixbuf = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
@@ -296,7 +230,7 @@ static void
 test_url_response (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-dalle3-url-response");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   GPtrArray *paths;
 
   run_scenario (fake, "dall-e-2", FAKE_KEY, &outcome);
@@ -307,28 +241,28 @@ test_url_response (void)
   g_assert_cmpuint (paths->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (paths, 0), ==, "/v1/images/edits");
   g_assert_cmpstr (g_ptr_array_index (paths, 1), ==, "/files/menu.png");
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_url_expired (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "url-expired");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "dall-e-2", FAKE_KEY, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_NO_IMAGE);
   g_assert_nonnull (strstr (outcome.error->message, "HTTP 403"));
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, 2);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_moderation_blocked (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-error-moderation-blocked");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
@@ -342,21 +276,21 @@ static void
 test_moderation_blocked_azure (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-error-moderation-blocked-azure-gateway");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-2", FAKE_KEY, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_REFUSED);
   g_assert_nonnull (strstr (outcome.error->message, "violence"));
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, 1);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_org_not_verified (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-error-org-not-verified");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1", FAKE_KEY, &outcome);
 
@@ -372,7 +306,7 @@ static void
 test_rate_limit (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-error-rate-limit-images");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
@@ -385,7 +319,7 @@ static void
 test_rate_limit_in_message (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "rate-limit-in-message");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
@@ -398,7 +332,7 @@ static void
 test_insufficient_quota (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "insufficient-quota");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
@@ -411,7 +345,7 @@ static void
 test_bad_key (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   const char *wrong_key = "sk-wrong-key-0123456789";
 
   run_scenario (fake, "gpt-image-1.5", wrong_key, &outcome);
@@ -427,7 +361,7 @@ static void
 test_unsupported_mimetype_error (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-error-unsupported-mimetype");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
@@ -439,7 +373,7 @@ static void
 test_request_shape (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(SoupMultipart) form = NULL;
   g_autofree char *filename = NULL;
   g_autofree char *model = NULL;
@@ -451,7 +385,7 @@ test_request_shape (void)
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
   g_assert_no_error (outcome.error);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
   form = parse_last_body (fake);
   g_assert_nonnull (form);
@@ -479,12 +413,12 @@ static void
 test_request_mini (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(SoupMultipart) form = NULL;
 
   run_scenario (fake, "gpt-image-1-mini", FAKE_KEY, &outcome);
   g_assert_no_error (outcome.error);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
   form = parse_last_body (fake);
   g_assert_false (find_part (form, "input_fidelity", NULL, NULL));
@@ -497,11 +431,11 @@ test_request_landscape_size (void)
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
   g_autoptr(MenugenBackend) backend = make_backend (fake, "gpt-image-1", FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_jpeg_request (1200, 800);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(SoupMultipart) form = NULL;
   g_autofree char *size = NULL;
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
   g_assert_no_error (outcome.error);
 
   form = parse_last_body (fake);
@@ -515,15 +449,15 @@ test_request_gpt_image_2 (void)
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
   g_autoptr(MenugenBackend) backend = make_backend (fake, "gpt-image-2", FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_jpeg_request (900, 1600);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(SoupMultipart) form = NULL;
   g_autofree char *size = NULL;
   int width = 0;
   int height = 0;
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
   g_assert_no_error (outcome.error);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
   form = parse_last_body (fake);
   size = dup_field (form, "size");
@@ -541,14 +475,14 @@ test_png_photo (void)
   g_autoptr(MenugenBackend) backend = make_backend (fake, "gpt-image-1.5", FAKE_KEY);
   g_autoptr(GBytes) photo = menugen_test_make_png (300, 300);
   g_autoptr(MenugenRequest) request = make_request (photo, "image/png", 300, 300);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(SoupMultipart) form = NULL;
   g_autofree char *filename = NULL;
   g_autofree char *size = NULL;
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
   g_assert_no_error (outcome.error);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
   form = parse_last_body (fake);
   filename = dup_image_filename (form);
@@ -563,7 +497,7 @@ send_raw_cb (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  Outcome *outcome = user_data;
+  MenugenTestOutcome *outcome = user_data;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &outcome->error);
 
   outcome->done = TRUE;
@@ -579,7 +513,7 @@ test_fake_rejects_octet_stream (void)
   g_autoptr(GBytes) photo = menugen_test_make_jpeg (64, 64, 0, FALSE);
   g_autofree char *url = menugen_http_join_url (fake_server_get_url (fake), "images/edits");
   g_autoptr(SoupMessage) message = NULL;
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   GPtrArray *violations;
 
   soup_multipart_append_form_file (form, "image", "menu.jpg", "application/octet-stream", photo);
@@ -603,7 +537,7 @@ static void
 test_sdcpp_success (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "sdcpp-openai-edit-success");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   g_autoptr(SoupMultipart) form = NULL;
   g_autofree char *size = NULL;
   int width = 0;
@@ -612,7 +546,7 @@ test_sdcpp_success (void)
   run_scenario (fake, "sd-cpp-local", NULL, &outcome);
 
   assert_png_result (&outcome);
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 
   form = parse_last_body (fake);
   size = dup_field (form, "size");
@@ -631,20 +565,20 @@ static void
 test_sdcpp_error_string (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "sdcpp-openai-error-string");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "sd-cpp-local", NULL, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_REJECTED);
   g_assert_nonnull (strstr (outcome.error->message, "at least one image[] required"));
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_sdcpp_error_exception (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "sdcpp-openai-error-exception");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "sd-cpp-local", NULL, &outcome);
 
@@ -661,9 +595,9 @@ test_sdcpp_rejects_webp (void)
   static const guint8 webp[] = "RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00\x30\x01\x00\x9d\x01\x2a\x01\x00\x01\x00";
   g_autoptr(GBytes) photo = g_bytes_new_static (webp, sizeof webp - 1);
   g_autoptr(MenugenRequest) request = make_request (photo, "image/webp", 1, 1);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_UNSUPPORTED_FORMAT);
   g_assert_cmpuint (fake_server_get_request_count (fake), ==, 0);
@@ -673,35 +607,35 @@ static void
 test_lemonade_success (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "lemonade-success");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   g_assert_true (g_str_has_suffix (fake_server_get_url (fake), "/api/v1"));
   run_scenario (fake, "Flux-2-Klein-4B", NULL, &outcome);
 
   assert_png_result (&outcome);
   g_assert_cmpstr (g_ptr_array_index (fake_server_get_paths (fake), 0), ==, "/api/v1/images/edits");
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_lemonade_model_not_found (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "lemonade-error-model-not-found");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "Qwen-Image-Edit", NULL, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_REJECTED);
   g_assert_nonnull (strstr (outcome.error->message, "Qwen-Image-Edit"));
   g_assert_nonnull (strstr (outcome.error->message, "model"));
-  assert_no_violations (fake);
+  menugen_test_assert_no_violations (fake);
 }
 
 static void
 test_malformed (gconstpointer user_data)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", user_data);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
 
@@ -715,11 +649,11 @@ test_prompt_too_long (void)
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
   g_autoptr(MenugenBackend) backend = make_backend (fake, "gpt-image-1.5", FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_jpeg_request (60, 80);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   g_free (request->instruction);
   request->instruction = g_strnfill (32001, 'a');
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_TOO_LARGE);
   g_assert_nonnull (strstr (outcome.error->message, "32000"));
@@ -733,7 +667,7 @@ test_read_timeout (void)
   g_autoptr(MenugenBackendConfig) config = menugen_backend_config_new ("openai-images");
   g_autoptr(MenugenBackend) backend = NULL;
   g_autoptr(MenugenRequest) request = make_jpeg_request (60, 80);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   gint64 start = g_get_monotonic_time ();
 
   g_free (config->url);
@@ -742,7 +676,7 @@ test_read_timeout (void)
   config->read_timeout_s = 1;
   backend = menugen_backend_openai_images_new (config);
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_TIMED_OUT);
   g_assert_nonnull (strstr (outcome.error->message, "1 s"));
@@ -757,11 +691,12 @@ test_cancel (void)
   g_autoptr(MenugenBackend) backend = make_backend (fake, "gpt-image-1.5", FAKE_KEY);
   g_autoptr(MenugenRequest) request = make_jpeg_request (60, 80);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
   gint64 start = g_get_monotonic_time ();
+  gulong handler = g_signal_connect (backend, "progress", G_CALLBACK (cancel_when_waiting_cb), cancellable);
 
-  outcome.cancel_when_waiting = cancellable;
-  run_request (backend, request, cancellable, &outcome);
+  menugen_test_run_backend (backend, request, cancellable, WAIT_S, &outcome);
+  g_signal_handler_disconnect (backend, handler);
 
   g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (outcome.result);
@@ -786,14 +721,14 @@ test_unreachable (void)
   g_autoptr(MenugenBackendConfig) config = menugen_backend_config_new ("openai-images");
   g_autoptr(MenugenBackend) backend = NULL;
   g_autoptr(MenugenRequest) request = make_jpeg_request (60, 80);
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   g_free (config->url);
   config->url = g_strdup_printf ("http://127.0.0.1:%u/v1", find_closed_port ());
   config->api_key = g_strdup (FAKE_KEY);
   backend = menugen_backend_openai_images_new (config);
 
-  run_request (backend, request, NULL, &outcome);
+  menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
   g_assert_error (outcome.error, MENUGEN_ERROR, MENUGEN_ERROR_UNREACHABLE);
   g_assert_nonnull (strstr (outcome.error->message, "127.0.0.1"));
@@ -825,7 +760,7 @@ test_error_without_body (void)
       g_autoptr(MenugenRequest) request = make_jpeg_request (60, 80);
       g_autoptr(GError) error = NULL;
       g_autoslist(GUri) uris = NULL;
-      g_auto(Outcome) outcome = { 0 };
+      g_auto(MenugenTestOutcome) outcome = { 0 };
       g_autofree char *status_text = g_strdup_printf ("HTTP %u", statuses[i]);
 
       soup_server_add_handler (server, NULL, bare_status_cb, GUINT_TO_POINTER (statuses[i]), NULL);
@@ -838,7 +773,7 @@ test_error_without_body (void)
       config->api_key = g_strdup (FAKE_KEY);
       backend = menugen_backend_openai_images_new (config);
 
-      run_request (backend, request, NULL, &outcome);
+      menugen_test_run_backend (backend, request, NULL, WAIT_S, &outcome);
 
       g_assert_nonnull (outcome.error);
       g_assert_true (outcome.error->domain == MENUGEN_ERROR);
@@ -852,7 +787,7 @@ static void
 test_progress_stages (void)
 {
   g_autoptr(FakeServer) fake = fake_server_new ("openai-images", "openai-images-success-full");
-  g_auto(Outcome) outcome = { 0 };
+  g_auto(MenugenTestOutcome) outcome = { 0 };
 
   run_scenario (fake, "gpt-image-1.5", FAKE_KEY, &outcome);
   g_assert_no_error (outcome.error);

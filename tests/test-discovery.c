@@ -83,16 +83,6 @@ get_closed_port (void)
   return port;
 }
 
-static void
-assert_no_violations (FakeServer *fake)
-{
-  GPtrArray *violations = fake_server_get_violations (fake);
-
-  for (guint i = 0; i < violations->len; i++)
-    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
-  g_assert_cmpuint (violations->len, ==, 0);
-}
-
 static char *
 local_url (guint       port,
            const char *path)
@@ -241,13 +231,13 @@ test_finds_each_kind (void)
 
   /* The unrelated server was asked and ignored. */
   g_assert_cmpuint (fake_server_get_request_count (servers.other), >=, 6);
-  assert_no_violations (servers.llamacpp);
-  assert_no_violations (servers.ollama);
-  assert_no_violations (servers.lmstudio);
-  assert_no_violations (servers.sdserver);
-  assert_no_violations (servers.comfyui);
-  assert_no_violations (servers.lemonade);
-  assert_no_violations (servers.other);
+  menugen_test_assert_no_violations (servers.llamacpp);
+  menugen_test_assert_no_violations (servers.ollama);
+  menugen_test_assert_no_violations (servers.lmstudio);
+  menugen_test_assert_no_violations (servers.sdserver);
+  menugen_test_assert_no_violations (servers.comfyui);
+  menugen_test_assert_no_violations (servers.lemonade);
+  menugen_test_assert_no_violations (servers.other);
   g_assert_cmpfloat (outcome.seconds, <, 3.0);
 }
 
@@ -272,7 +262,7 @@ test_ignores_other_server (void)
   g_assert_no_error (outcome.error);
   g_assert_cmpuint (outcome.configs->len, ==, 0);
   g_assert_cmpuint (fake_server_get_request_count (other), ==, 6);
-  assert_no_violations (other);
+  menugen_test_assert_no_violations (other);
 }
 
 static void
@@ -321,7 +311,7 @@ test_pairs_with_comfyui (void)
   assert_config (g_ptr_array_index (outcome.configs, 0), "comfyui", "ComfyUI on this computer", comfyui_url, "");
   assert_describe_config (g_ptr_array_index (outcome.configs, 1), "Describe with Ollama, draw with ComfyUI on this computer",
                           ollama_url, "gemma3:4b", "comfyui", comfyui_url, "");
-  assert_no_violations (ollama);
+  menugen_test_assert_no_violations (ollama);
 }
 
 static void

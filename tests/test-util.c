@@ -311,6 +311,49 @@ menugen_test_use_loopback_session (void)
   menugen_http_set_session (session);
 }
 
+void
+menugen_test_assert_image_size (GBytes *image,
+                                int     width,
+                                int     height)
+{
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GError) error = NULL;
+  GdkPixbuf *pixbuf;
+
+  gdk_pixbuf_loader_write_bytes (loader, image, &error);
+  g_assert_no_error (error);
+  gdk_pixbuf_loader_close (loader, &error);
+  g_assert_no_error (error);
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  g_assert_nonnull (pixbuf);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, width);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, height);
+}
+
+JsonNode *
+menugen_test_parse_last_body (FakeServer *fake)
+{
+  GBytes *body = fake_server_get_last_body (fake);
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+
+  g_assert_nonnull (body);
+  root = json_from_string (g_bytes_get_data (body, NULL), &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return root;
+}
+
+void
+menugen_test_assert_no_violations (FakeServer *fake)
+{
+  GPtrArray *violations = fake_server_get_violations (fake);
+
+  for (guint i = 0; i < violations->len; i++)
+    g_test_message ("violation: %s", (const char *) g_ptr_array_index (violations, i));
+  g_assert_cmpuint (violations->len, ==, 0);
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -334,4 +377,60 @@ menugen_test_wait_for (gboolean *done,
     g_source_remove (id);
 
   return *done;
+}
+
+void
+menugen_test_outcome_clear (MenugenTestOutcome *outcome)
+{
+  g_clear_pointer (&outcome->result, menugen_result_free);
+  g_clear_error (&outcome->error);
+  g_clear_pointer (&outcome->stages, g_array_unref);
+  g_clear_pointer (&outcome->upload_detail, g_free);
+}
+
+static void
+progress_cb (MenugenBackend *backend,
+             int             stage,
+             double          fraction,
+             const char     *detail,
+             gpointer        user_data)
+{
+  MenugenTestOutcome *outcome = user_data;
+
+  g_array_append_val (outcome->stages, stage);
+  if (stage == MENUGEN_STAGE_UPLOADING)
+    {
+      g_free (outcome->upload_detail);
+      outcome->upload_detail = g_strdup (detail);
+    }
+}
+
+static void
+generate_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  MenugenTestOutcome *outcome = user_data;
+
+  outcome->result = menugen_backend_generate_finish (MENUGEN_BACKEND (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+void
+menugen_test_run_backend (MenugenBackend       *backend,
+                          const MenugenRequest *request,
+                          GCancellable         *cancellable,
+                          guint                 timeout_s,
+                          MenugenTestOutcome   *outcome)
+{
+  gulong handler;
+
+  outcome->stages = g_array_new (FALSE, FALSE, sizeof (int));
+  handler = g_signal_connect (backend, "progress", G_CALLBACK (progress_cb), outcome);
+  menugen_backend_generate_async (backend, request, cancellable, generate_cb, outcome);
+  g_assert_true (menugen_test_wait_for (&outcome->done, timeout_s));
+  g_signal_handler_disconnect (backend, handler);
+
+  if (outcome->error != NULL)
+    g_test_message ("error: %s", outcome->error->message);
 }

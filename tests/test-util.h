@@ -2,6 +2,10 @@
 
 #include <gio/gio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <json-glib/json-glib.h>
+
+#include "backends/menugen-backend.h"
+#include "fake-server.h"
 
 G_BEGIN_DECLS
 
@@ -50,8 +54,43 @@ void        menugen_test_remove_tree        (const char *path);
  * depend on the machine's proxy settings. */
 void        menugen_test_use_loopback_session (void);
 
+/* Decodes @image and fails the test unless it is @width × @height pixels. */
+void        menugen_test_assert_image_size  (GBytes *image,
+                                             int     width,
+                                             int     height);
+
+/* Parses the JSON request body that @fake accepted last, and fails the
+ * test unless it is an object. */
+JsonNode   *menugen_test_parse_last_body    (FakeServer *fake);
+
+/* Fails the test when @fake recorded a violation of its service's
+ * protocol, after writing each violation to the test log. */
+void        menugen_test_assert_no_violations (FakeServer *fake);
+
 /* Runs the default main context until *done is TRUE or @timeout_s passes. */
 gboolean    menugen_test_wait_for           (gboolean *done,
                                              guint     timeout_s);
+
+/* What one generate call of a back-end returned, and the stages it
+ * reported on the way. */
+typedef struct {
+  gboolean done;
+  MenugenResult *result;
+  GError *error;
+  GArray *stages;          /* the MenugenStage values in order */
+  char *upload_detail;     /* the detail of the last UPLOADING stage */
+} MenugenTestOutcome;
+
+void        menugen_test_outcome_clear      (MenugenTestOutcome *outcome);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MenugenTestOutcome, menugen_test_outcome_clear)
+
+/* Runs one generate call of @backend on the default main context and
+ * fails the test unless it ends within @timeout_s. */
+void        menugen_test_run_backend        (MenugenBackend       *backend,
+                                             const MenugenRequest *request,
+                                             GCancellable         *cancellable,
+                                             guint                 timeout_s,
+                                             MenugenTestOutcome   *outcome);
 
 G_END_DECLS
