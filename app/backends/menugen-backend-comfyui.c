@@ -287,7 +287,7 @@ finish_ok (MenugenBackendComfyui  *self,
   return g_steal_pointer (&body);
 }
 
-/* Finishes a request whose HTTP 200 answer must be JSON. */
+/* Finishes a request whose HTTP 200 response must be JSON. */
 static JsonNode *
 finish_json (MenugenBackendComfyui  *self,
              SoupMessage            *message,
