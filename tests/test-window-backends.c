@@ -522,6 +522,58 @@ test_refusal (Fixture       *fixture,
   g_assert_cmpuint (g_hash_table_size (history_after), ==, g_hash_table_size (fixture->history_before));
 }
 
+static const KindCase comfyui_slow_case =
+  { "comfyui", "comfyui", "comfyui", "slow", NULL, FALSE, "qwen-image-edit", 4 };
+
+static gboolean
+fake_saw_path (FakeServer *fake,
+               const char *suffix)
+{
+  GPtrArray *paths = fake_server_get_paths (fake);
+
+  for (guint i = 0; i < paths->len; i++)
+    if (g_str_has_suffix (g_ptr_array_index (paths, i), suffix))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+shows_step (gpointer data)
+{
+  return strstr (gtk_label_get_text (get_child (data, "stage_label")), " of 20") != NULL;
+}
+
+static gboolean
+application_is_idle (gpointer data)
+{
+  return !g_application_get_is_busy (data);
+}
+
+/* Closing the window (or quitting) while ComfyUI runs the prompt keeps
+ * the application alive until the job has interrupted the prompt on the
+ * server, so that the GPU stops drawing. */
+static void
+test_close_stops_server_job (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(MenugenWindow) closed = g_object_ref (fixture->window);
+
+  load_photo (fixture);
+  start_generate (fixture);
+  g_assert_true (wait_until (shows_step, fixture->window));
+  g_assert_false (g_application_get_is_busy (G_APPLICATION (application)));
+
+  gtk_window_close (GTK_WINDOW (closed));
+  g_assert_true (g_application_get_is_busy (G_APPLICATION (application)));
+
+  g_assert_true (wait_until (application_is_idle, application));
+  g_assert_true (fake_saw_path (fixture->fake, "/interrupt"));
+
+  /* The tear-down destroys a window of its own. */
+  fixture->window = menugen_window_new (application);
+}
+
 static void
 add_test (const char      *kind_name,
           const char      *test_name,
@@ -547,6 +599,8 @@ add_tests (void)
       else
         add_test (kind_case->name, "generate", kind_case, test_generate);
     }
+
+  add_test ("comfyui", "close-stops-server-job", &comfyui_slow_case, test_close_stops_server_job);
 
   /* The fixture reads the KindCase at the start of each RefusalCase. */
   for (guint i = 0; i < G_N_ELEMENTS (refusal_cases); i++)

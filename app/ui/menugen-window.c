@@ -24,6 +24,10 @@
 #define DOWNLOAD_READ_TIMEOUT_S 60
 #define TICK_INTERVAL_MS 200
 #define MAX_QUOTED_TEXT_CHARS 60
+/* How long a closed window keeps the application running while its job
+ * stops. ComfyUI's stop takes at most its 3 s connect and 5 s read
+ * timeouts. */
+#define STOP_GRACE_S 10
 
 struct _MenugenWindow
 {
@@ -75,6 +79,11 @@ struct _MenugenWindow
 
   GtkFileChooserNative *file_chooser;
   GFile *save_folder;             /* where the last Save As went */
+
+  /* Set from closing the window during a job until that job has stopped. */
+  GApplication *stopping_application;
+  MenugenJob *stopping_job;       /* compared only, never dereferenced */
+  guint stopping_timeout_id;
 
   GtkDropTarget *drop_target;
   gboolean drop_hovering;         /* from "enter" until "leave" or "drop" */
@@ -1153,6 +1162,55 @@ show_result (MenugenWindow       *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->viewer));
 }
 
+/* Lets the application quit once the job of a closed window has
+ * stopped, or once the grace period is over. */
+static void
+release_application (MenugenWindow *self)
+{
+  g_clear_handle_id (&self->stopping_timeout_id, g_source_remove);
+  self->stopping_job = NULL;
+
+  if (self->stopping_application == NULL)
+    return;
+
+  g_application_unmark_busy (self->stopping_application);
+  g_application_release (self->stopping_application);
+  g_clear_object (&self->stopping_application);
+}
+
+static gboolean
+stopping_timeout_cb (gpointer user_data)
+{
+  MenugenWindow *self = user_data;
+
+  self->stopping_timeout_id = 0;
+  g_message ("The job of a closed window did not stop within %d s; quitting anyway", STOP_GRACE_S);
+  release_application (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A closed window cancels its job, and some back-ends need a request of
+ * their own to stop the work on the server (ComfyUI's /interrupt). The
+ * application stays alive and busy until that job has stopped, so that
+ * quitting during a job does not leave a GPU drawing a menu nobody will
+ * see. */
+static void
+keep_application_until_stopped (MenugenWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (application == NULL || self->job == NULL || self->stopping_application != NULL)
+    return;
+
+  self->stopping_application = G_APPLICATION (g_object_ref (application));
+  self->stopping_job = self->job;
+  g_application_hold (self->stopping_application);
+  g_application_mark_busy (self->stopping_application);
+  self->stopping_timeout_id = g_timeout_add_seconds (STOP_GRACE_S, stopping_timeout_cb, self);
+  g_debug ("Closed during a job; waiting up to %d s for it to stop", STOP_GRACE_S);
+}
+
 static void
 job_done_cb (GObject      *source,
              GAsyncResult *result,
@@ -1163,6 +1221,9 @@ job_done_cb (GObject      *source,
   MenugenJob *job = MENUGEN_JOB (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(MenugenHistoryEntry) entry = menugen_job_run_finish (job, result, &error);
+
+  if (job == self->stopping_job)
+    release_application (self);
 
   /* The saved entry belongs in the list even when the window has moved on.
    * A closed window has no list any more. */
@@ -1797,6 +1858,13 @@ menugen_window_close_request (GtkWindow *window)
       g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
     }
 
+  /* Destroying the window does not dispose it while a running job holds
+   * a reference, so the job is stopped here, where closing happens. */
+  if (is_generating (self))
+    keep_application_until_stopped (self);
+  cancel_and_clear (&self->load_cancellable);
+  stop_job (self);
+
   return GTK_WINDOW_CLASS (menugen_window_parent_class)->close_request (window);
 }
 
@@ -1837,6 +1905,7 @@ menugen_window_finalize (GObject *object)
   MenugenWindow *self = MENUGEN_WINDOW (object);
 
   g_free (self->busy_text);
+  release_application (self);
 
   G_OBJECT_CLASS (menugen_window_parent_class)->finalize (object);
 }
