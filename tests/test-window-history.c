@@ -702,6 +702,77 @@ test_save_as_folder (Fixture       *fixture,
   assert_save_folder (fixture, fixture->scratch);
 }
 
+/* Moves focus with Tab up to @max_steps times and returns every widget
+ * that had focus, in order. */
+static GPtrArray *
+tab_through (MenugenWindow *window,
+             guint          max_steps)
+{
+  GPtrArray *seen = g_ptr_array_new ();
+
+  for (guint i = 0; i < max_steps; i++)
+    {
+      GtkWidget *focus;
+
+      if (!gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD))
+        gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      g_ptr_array_add (seen, focus);
+    }
+
+  return seen;
+}
+
+static gboolean
+reached_button (GPtrArray  *seen,
+                const char *action_name)
+{
+  for (guint i = 0; i < seen->len; i++)
+    {
+      GtkWidget *widget = g_ptr_array_index (seen, i);
+
+      if (GTK_IS_ACTIONABLE (widget)
+          && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Tab alone reaches every control of a result. GTK 4.8 kept focus on a
+ * collapsed "Notes" expander, so that nothing after it was reachable. */
+static void
+test_tab_reaches_result_controls (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) seen = NULL;
+  const char * const actions[] = {
+    "win.open", "win.generate", "win.zoom-in", "win.zoom-out", "win.zoom-toggle",
+    "win.copy", "win.print", "win.save-as",
+  };
+
+  load_photo (fixture);
+  generate (fixture);
+  g_assert_true (wait_until (is_laid_out, fixture->window));
+
+  seen = tab_through (fixture->window, 40);
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      g_test_message ("Tab reaches %s", actions[i]);
+      g_assert_true (reached_button (seen, actions[i]));
+    }
+  g_assert_true (g_ptr_array_find (seen, get_child (fixture->window, "show_photo_button"), NULL));
+  g_assert_true (g_ptr_array_find (seen, get_child (fixture->window, "notes_expander"), NULL));
+
+  /* Shown notes take part: their text can be selected and copied. */
+  g_clear_pointer (&seen, g_ptr_array_unref);
+  gtk_expander_set_expanded (get_child (fixture->window, "notes_expander"), TRUE);
+  seen = tab_through (fixture->window, 40);
+  g_assert_true (g_ptr_array_find (seen, get_child (fixture->window, "notes_label"), NULL));
+  g_assert_true (reached_button (seen, "win.save-as"));
+  g_assert_true (reached_button (seen, "win.open"));
+}
+
 static void
 test_history_toggle (Fixture       *fixture,
                      gconstpointer  data)
@@ -750,6 +821,7 @@ main (int   argc,
   add_test ("/window-history/toggle", test_history_toggle);
   add_test ("/window-history/save-as-twice", test_save_as_twice);
   add_test ("/window-history/save-as-folder", test_save_as_folder);
+  add_test ("/window-history/tab-reaches-result-controls", test_tab_reaches_result_controls);
   add_test ("/window-history/shortcut-focuses-list", test_history_shortcut_focuses_list);
 
   status = g_test_run ();
