@@ -16,6 +16,9 @@
 
 static MenugenApplication *application;
 
+/* Window tests must not probe this machine's real ports. */
+static const MenugenDiscoveryTarget no_discovery_targets[] = { { 0, NULL, 0 } };
+
 typedef struct {
   FakeServer *fake;
   MenugenWindow *window;
@@ -773,6 +776,52 @@ test_preferences_action (Fixture       *fixture,
   gtk_window_destroy (preferences);
 }
 
+/* A first run with nothing configured probes loopback and offers what it
+ * finds. "Add" turns each server into a configured back-end. */
+static void
+test_first_run_discovery (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  GSettings *settings = menugen_application_get_settings (application);
+  g_autoptr(FakeServer) comfyui = fake_server_new ("openai-chat", "discovery-comfyui");
+  g_autoptr(GUri) uri = g_uri_parse (fake_server_get_url (comfyui), G_URI_FLAGS_NONE, NULL);
+  g_autofree char *expected_url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+  const MenugenDiscoveryTarget targets[] = {
+    { MENUGEN_SERVER_COMFYUI, NULL, g_uri_get_port (uri) },
+    { 0, NULL, 0 },
+  };
+  g_autoptr(MenugenBackendConfig) added = NULL;
+  g_auto(GStrv) ids = NULL;
+  MenugenWindow *window;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  menugen_config_remove_backend (settings, BACKEND_ID);
+  menugen_window_set_discovery_targets (targets);
+  window = menugen_window_new (application);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The action stays disabled until the probe has found the server. */
+  do
+    {
+      g_main_context_iteration (NULL, FALSE);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.add-discovered", NULL);
+      g_strfreev (ids);
+      ids = g_settings_get_strv (settings, "backends");
+    }
+  while (g_strv_length (ids) == 0 && g_get_monotonic_time () < deadline);
+
+  g_assert_cmpuint (g_strv_length (ids), ==, 1);
+  g_assert_cmpstr (ids[0], ==, "comfyui");
+  added = menugen_config_load_backend (settings, "comfyui");
+  g_assert_cmpstr (added->kind, ==, "comfyui");
+  g_assert_cmpstr (added->url, ==, expected_url);
+  g_assert_false (gtk_widget_get_visible (get_child (window, "setup_button")));
+
+  menugen_window_set_discovery_targets (no_discovery_targets);
+  menugen_config_remove_backend (settings, "comfyui");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 add_test (const char *name,
           const char *scenario,
@@ -790,6 +839,7 @@ main (int   argc,
 
   gtk_test_init (&argc, &argv, NULL);
   menugen_test_use_loopback_session ();
+  menugen_window_set_discovery_targets (no_discovery_targets);
 
   application = menugen_application_new ();
   g_application_set_flags (G_APPLICATION (application),
@@ -820,6 +870,7 @@ main (int   argc,
   add_test ("/window/size-saved", NULL, test_size_saved);
   add_test ("/window/long-backend-name", NULL, test_long_backend_name);
   add_test ("/window/preferences-action", NULL, test_preferences_action);
+  add_test ("/window/first-run-discovery", NULL, test_first_run_discovery);
 
   status = g_test_run ();
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "backends/menugen-backend.h"
+#include "backends/menugen-discovery.h"
 #include "backends/menugen-job.h"
 #include "core/menugen-config.h"
 #include "core/menugen-error.h"
@@ -63,6 +64,7 @@ struct _MenugenWindow
   GSettings *settings;
   MenugenHistory *history;
   GPtrArray *backends;            /* MenugenBackendConfig, in the drop-down's order */
+  GPtrArray *discovered;          /* MenugenBackendConfig found on a first run, not yet added */
 
   MenugenPhoto *photo;
   GdkTexture *photo_texture;
@@ -681,7 +683,7 @@ open_activated (GtkWidget  *widget,
 {
   MenugenWindow *self = MENUGEN_WINDOW (widget);
   static const char * const mime_types[] = {
-    "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif",
+    "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/avif", "image/bmp",
   };
   GtkFileChooserNative *chooser;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
@@ -1893,6 +1895,7 @@ menugen_window_dispose (GObject *object)
   g_clear_object (&self->entry);
   g_clear_object (&self->result_texture);
   g_clear_pointer (&self->backends, g_ptr_array_unref);
+  g_clear_pointer (&self->discovered, g_ptr_array_unref);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), MENUGEN_TYPE_WINDOW);
 
@@ -1942,6 +1945,10 @@ bind_template (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, MenugenWindow, cancel_button);
 }
 
+static void add_discovered_activated (GtkWidget  *widget,
+                                      const char *action_name,
+                                      GVariant   *parameter);
+
 static void
 install_actions (GtkWidgetClass *widget_class)
 {
@@ -1950,6 +1957,7 @@ install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.generate", NULL, generate_activated);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_activated);
   gtk_widget_class_install_action (widget_class, "win.retry", NULL, retry_activated);
+  gtk_widget_class_install_action (widget_class, "win.add-discovered", NULL, add_discovered_activated);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_activated);
   gtk_widget_class_install_action (widget_class, "win.save-as", NULL, save_as_activated);
   gtk_widget_class_install_action (widget_class, "win.copy", NULL, copy_activated);
@@ -1987,6 +1995,7 @@ menugen_window_init (MenugenWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-discovered", FALSE);
   add_drop_targets (self);
   connect_history (self);
 
@@ -1998,6 +2007,104 @@ menugen_window_init (MenugenWindow *self)
 
   update_zoom_label (self);
   update_state (self);
+}
+
+/* Local servers probed on a first run. NULL means the usual loopback ports. */
+static const MenugenDiscoveryTarget *first_run_targets;
+
+static void
+discovery_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) found = menugen_discovery_probe_finish (result, &error);
+  MenugenWindow *self;
+  const MenugenBackendConfig *first;
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = MENUGEN_WINDOW (user_data);
+  if (found == NULL)
+    {
+      g_debug ("Local server discovery failed: %s", error->message);
+      return;
+    }
+
+  if (found->len == 0 || self->backends->len > 0)
+    return;
+
+  first = g_ptr_array_index (found, 0);
+  if (found->len == 1)
+    /* Translators: %s is a server name such as "ComfyUI on this computer" */
+    title = g_strdup_printf (_("Found %s."), first->name);
+  else
+    /* Translators: %s is a server name such as "ComfyUI on this computer" */
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Found %s and %u more local server.",
+                                          "Found %s and %u more local servers.", found->len - 1),
+                             first->name, found->len - 1);
+
+  g_clear_pointer (&self->discovered, g_ptr_array_unref);
+  self->discovered = g_steal_pointer (&found);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-discovered", TRUE);
+
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_Add"));
+  adw_toast_set_action_name (toast, "win.add-discovered");
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Adds every server found on the first run as a back-end. The settings
+ * change then fills the drop-down. */
+static void
+add_discovered_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  MenugenWindow *self = MENUGEN_WINDOW (widget);
+  g_autoptr(GPtrArray) discovered = g_steal_pointer (&self->discovered);
+
+  gtk_widget_action_set_enabled (widget, "win.add-discovered", FALSE);
+  if (discovered == NULL)
+    return;
+
+  for (guint i = 0; i < discovered->len; i++)
+    {
+      MenugenBackendConfig *config = g_ptr_array_index (discovered, i);
+
+      g_free (config->id);
+      config->id = menugen_config_new_backend_id (self->settings, config->kind);
+      menugen_config_save_backend (self->settings, config);
+    }
+}
+
+/* On a first run, looks for image servers on this computer so that a
+ * local setup works without typing a URL. Only loopback is probed. */
+static void
+start_first_run_discovery (MenugenWindow *self)
+{
+  if (self->backends->len > 0)
+    return;
+
+  menugen_discovery_probe_async (first_run_targets, self->cancellable, discovery_done_cb, self);
+}
+
+/**
+ * menugen_window_set_discovery_targets:
+ * @targets: (nullable): the servers to probe on a first run, ending with a
+ *   zero port; %NULL restores the usual loopback ports
+ *
+ * Lets tests point first-run discovery at their own fakes. The array must
+ * stay valid while windows are created.
+ */
+void
+menugen_window_set_discovery_targets (const MenugenDiscoveryTarget *targets)
+{
+  first_run_targets = targets;
 }
 
 /* The settings and history belong to the application, which is only set
@@ -2013,6 +2120,7 @@ attach_application (MenugenWindow      *self,
   reload_backends (self);
   menugen_history_list_set_history (self->history_list, self->history);
   g_signal_connect (self->settings, "changed", G_CALLBACK (settings_changed_cb), self);
+  start_first_run_discovery (self);
 }
 
 MenugenWindow *

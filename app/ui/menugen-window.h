@@ -2,6 +2,7 @@
 
 #include <adwaita.h>
 
+#include "backends/menugen-discovery.h"
 #include "core/menugen-photo.h"
 #include "ui/menugen-application.h"
 #include "ui/menugen-viewer.h"
@@ -28,6 +29,7 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (MenugenWindow, menugen_window, MENUGEN, WINDOW, AdwApplicationWindow)
 
 MenugenWindow      *menugen_window_new               (MenugenApplication *application);
+void                menugen_window_set_discovery_targets (const MenugenDiscoveryTarget *targets);
 
 void                menugen_window_open_file         (MenugenWindow *self,
                                                       GFile         *file);
