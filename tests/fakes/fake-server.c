@@ -29,18 +29,10 @@ static const struct {
   FakeInstallFunc install;
   const char *url_path;
 } installers[] = {
-#ifdef HAVE_FAKE_GEMINI
   { "gemini", fake_gemini_install, "" },
-#endif
-#ifdef HAVE_FAKE_OPENAI
   { "openai-images", fake_openai_install, "/v1" },
-#endif
-#ifdef HAVE_FAKE_COMFYUI
   { "comfyui", fake_comfyui_install, "" },
-#endif
-#ifdef HAVE_FAKE_CHAT
   { "openai-chat", fake_chat_install, "/v1" },
-#endif
   { NULL, NULL, NULL },
 };
 
