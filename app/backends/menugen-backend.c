@@ -107,10 +107,10 @@ menugen_result_free (MenugenResult *result)
  * @config: a back-end configuration with its key filled in
  * @error: return location for a #GError
  *
- * Checks what every back-end must refuse before it sends anything: an
- * unknown kind, a key with characters that no API key has, a malformed
- * URL, a key bound for plain http on another host, a non-local host under
- * "local only", and a missing key.
+ * Checks what every back-end must reject before it sends anything. The
+ * rejected cases are an unknown kind, a key with characters that no API key
+ * has, a malformed URL, a key bound for plain http on another host, a
+ * non-local host under "local only", and a missing key.
  *
  * Returns: %TRUE when the configuration may be used
  */

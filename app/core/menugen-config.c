@@ -191,7 +191,7 @@ menugen_backend_kind_needs_key (const char *kind)
   return info != NULL && info->key_variable != NULL;
 }
 
-/* Returns the environment variable that holds this kind's key, for messages. */
+/* Returns the environment variable that contains this kind's key, for messages. */
 const char *
 menugen_backend_kind_key_variable (const char *kind)
 {

@@ -7,7 +7,7 @@ G_DEFINE_QUARK (menugen-error-quark, menugen_error)
  * @error: a #GError
  *
  * Tells whether trying the same job again later can succeed. Refusals,
- * exhausted quotas and bad keys give the same answer every time, so the
+ * exhausted quotas and bad keys give the same result every time, so the
  * window offers another back-end instead of a retry for those.
  *
  * Returns: %TRUE when a retry makes sense

@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 /**
  * MenugenHttpLimits:
  * @connect_timeout_s: seconds allowed to reach the server and send the request
- * @read_timeout_s: seconds allowed for the answer once the request is sent;
+ * @read_timeout_s: seconds allowed for the response once the request is sent;
  *   0 waits for as long as the server takes (local servers with progress)
  * @max_response_bytes: responses longer than this fail with
  *   %MENUGEN_ERROR_TOO_LARGE

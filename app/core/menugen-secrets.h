@@ -5,7 +5,7 @@
 G_BEGIN_DECLS
 
 /* API keys live in the Secret Service (the Secret portal inside Flatpak),
- * keyed by back-end id. When no Secret Service answers, a key can be kept
+ * keyed by back-end id. When no Secret Service is available, a key can be kept
  * in memory for this session only. */
 
 void      menugen_secrets_store_async    (const char         *backend_id,
